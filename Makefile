@@ -1,0 +1,56 @@
+# Thin wrapper around CMake presets. Every target installs what it needs first.
+#   make demo    - install deps, build, run the end-to-end demo
+#   make test    - install deps, build, run every test (unit, integration, e2e)
+#   make bench   - install deps, release build, run the benchmarks
+PRESET ?= default
+JOBS ?= $(shell nproc)
+SHELL := /bin/bash
+
+# Debian 12 packages, each for a reason:
+DEB_PACKAGES := \
+  build-essential cmake pkg-config git ca-certificates \
+  libusb-1.0-0-dev libserialport-dev \
+  libzmq3-dev cppzmq-dev \
+  libsqlite3-dev sqlite3 \
+  libpaho-mqtt-dev libpaho-mqttpp-dev \
+  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libsystemd-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev \
+  mosquitto mosquitto-clients \
+  umockdev libumockdev-dev
+
+.PHONY: deps configure build demo test test-asan bench clean
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (or install:$$missing)" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@# Debian starts a system-wide mosquitto on port 1883 when it installs it; the demo and the
+	@# tests start their own on free loopback ports and never use it.
+
+configure: deps
+	cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	cmake --build --preset $(PRESET) -j $(JOBS)
+
+demo: build
+	bash edge/demo/demo.sh build/$(PRESET)
+
+test: build
+	cd build/$(PRESET) && ctest --output-on-failure -j 2 --timeout 900
+
+test-asan:
+	$(MAKE) test PRESET=asan
+
+bench: deps
+	cmake --preset release >/dev/null && cmake --build --preset release -j $(JOBS)
+	bash tests/bench/run_bench.sh build/release
+
+clean:
+	rm -rf build

@@ -1,0 +1,15 @@
+// What a scanner (or a software scanner on the bus) delivered, before decoding.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace scanedge {
+
+struct RawScan {
+  std::string data;     // bytes exactly as delivered, AIM id first if any, GS as 0x1D
+  std::string scanner;  // stable scanner identity, e.g. "usb:05e0:1200:SN123", "bus:camera"
+  std::chrono::nanoseconds mono{0};  // Clock::monotonic() when the scan was complete
+};
+
+}  // namespace scanedge
