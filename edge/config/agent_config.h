@@ -1,0 +1,71 @@
+// The agent's configuration (scanedged.toml) and its loader.
+//
+// Every key is declared once in the key table of agent_config.cc (section, name, type, default, limits,
+// description): the declaration drives parsing, validation, the unknown-key check and the
+// README's table. load_config() never throws; on failure the Error's message has the form
+// `file:line: what is wrong` (line 1 when the problem is a missing key), and code "config".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edge/core/result.h"
+
+namespace scanedge::config {
+
+struct ScannerConfig {
+  std::string profile;  // firmware profile name: <profiles.dir>/<profile>.toml
+  std::string port;     // e.g. /dev/ttyUSB0 for serial scanners
+  int line = 0;         // where it was declared, for error messages
+};
+
+struct AgentConfig {
+  // [device]
+  std::string site;
+  std::string device;
+  // [storage]
+  std::string storage_path = "/var/lib/scanedge/outbox.db";
+  std::string synchronous = "full";
+  // [mqtt]
+  std::string mqtt_uri = "tcp://127.0.0.1:1883";
+  std::string mqtt_client_id;  // empty: "scanedged-{site}-{device}"
+  std::string mqtt_username;
+  std::string mqtt_password;
+  std::int64_t keepalive_s = 30;
+  std::int64_t batch_max_events = 500;
+  std::int64_t batch_max_bytes = 256 * 1024;
+  std::int64_t window_events = 20000;
+  std::int64_t ack_timeout_ms = 10000;
+  std::int64_t reconnect_min_ms = 250;
+  std::int64_t reconnect_max_ms = 30000;
+  // [bus]
+  std::string bus_endpoint = "ipc:///run/scanedge/bus.sock";
+  std::string bus_pub_endpoint = "ipc:///run/scanedge/events.sock";
+  // [profiles]
+  std::string profiles_dir = "/usr/share/scanedge/firmware-profiles";
+  // [log]
+  std::string log_level = "info";
+  // [[scanner]]
+  std::vector<ScannerConfig> scanners;
+
+  std::string effective_client_id() const {
+    return mqtt_client_id.empty() ? "scanedged-" + site + "-" + device : mqtt_client_id;
+  }
+};
+
+// Parses TOML text; `source` names it in error messages (usually the file path).
+Result<AgentConfig> parse_config(std::string_view toml_text, const std::string& source);
+Result<AgentConfig> load_config(const std::string& path);
+
+// One declared key, for documentation (README) and `scanedged --print-keys`.
+struct KeyDoc {
+  std::string key;  // "mqtt.keepalive_s"
+  std::string type;
+  std::string default_value;
+  std::string description;
+};
+std::vector<KeyDoc> documented_keys();
+
+}  // namespace scanedge::config
