@@ -88,6 +88,13 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::open(const OutboxOptions& op
   if (!writer) return writer.error();
   box->writer_ = std::move(*writer);
   storage::Database& w = *box->writer_;
+  if (auto s = w.exec("PRAGMA synchronous=" + sync); !s) return with_context(s.error(), doing);
+  if (options.max_page_count > 0) {
+    auto cap = w.query_int("PRAGMA max_page_count=" + std::to_string(options.max_page_count));
+    if (!cap) return with_context(cap.error(), doing);
+  }
+  // Schema first (refusing a newer one before anything about the file changes), then WAL.
+  if (auto v = migrate(w); !v) return v.error();
   {
     auto mode = prepare(w, "PRAGMA journal_mode=WAL");
     if (!mode) return with_context(mode.error(), doing);
@@ -98,12 +105,6 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::open(const OutboxOptions& op
       return make_error("storage", doing + ": could not switch to WAL journal mode (got \"" + got + "\")");
     }
   }
-  if (auto s = w.exec("PRAGMA synchronous=" + sync); !s) return with_context(s.error(), doing);
-  if (options.max_page_count > 0) {
-    auto cap = w.query_int("PRAGMA max_page_count=" + std::to_string(options.max_page_count));
-    if (!cap) return with_context(cap.error(), doing);
-  }
-  if (auto v = migrate(w); !v) return v.error();
 
   WriterStatements& ws = box->w_;
   const std::pair<Statement*, std::string_view> writer_sql[] = {

@@ -89,5 +89,28 @@ TEST(OutboxSchema, NewerSchemaVersionRefusesToOpenAndLeavesTheFileAlone) {
   EXPECT_EQ(count(*db, "SELECT count(*) FROM events"), 2);
 }
 
+TEST(OutboxSchema, NewerSchemaFileIsNotEvenSwitchedToWal) {
+  TempDir dir;
+  const std::string path = dir.file("future.db");
+  {
+    auto db = raw(path);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->exec("CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);"
+                         "INSERT INTO schema_migrations VALUES (1, 'x'), (" +
+                         std::to_string(latest_schema_version() + 1) + ", 'z')")
+                    .ok());
+  }
+  auto box = SqliteOutbox::open(OutboxOptions{path, "full", 0});
+  ASSERT_FALSE(box.ok());
+  EXPECT_EQ(box.error().code, "schema_too_new");
+  auto db = raw(path);
+  ASSERT_TRUE(db);
+  auto mode = db->prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.ok());
+  ASSERT_TRUE(*mode->step());
+  EXPECT_EQ(mode->column_text(0), "delete");
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM sqlite_schema WHERE name='events'"), 0);
+}
+
 }  // namespace
 }  // namespace scanedge::outbox
