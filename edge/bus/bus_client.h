@@ -1,0 +1,50 @@
+// BusClient: the client side of the local bus, for scanedgectl, on-device apps and tests.
+//
+// request() sends one JSON request and waits up to `timeout` for its reply. Errors (code
+// "unreachable" when nothing answered in time, "bad_reply" when the reply is not JSON) are
+// values. A reply that arrives after its request timed out is discarded (each request
+// carries a fresh DEALER socket identity). Threading: one BusClient per thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "edge/core/result.h"
+
+namespace scanedge::bus {
+
+class BusClient {
+ public:
+  explicit BusClient(const std::string& endpoint);
+  ~BusClient();
+  BusClient(const BusClient&) = delete;
+  BusClient& operator=(const BusClient&) = delete;
+
+  Result<nlohmann::json> request(const nlohmann::json& req, std::chrono::milliseconds timeout);
+  // Sends raw bytes as the request body (for tests of malformed requests).
+  Result<nlohmann::json> request_raw(const std::string& body, std::chrono::milliseconds timeout);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Subscribes to the bus's PUB endpoint; receive() returns {topic, json} or nullopt on timeout.
+class BusSubscriber {
+ public:
+  explicit BusSubscriber(const std::string& pub_endpoint, const std::string& topic_prefix = "");
+  ~BusSubscriber();
+  BusSubscriber(const BusSubscriber&) = delete;
+  BusSubscriber& operator=(const BusSubscriber&) = delete;
+  std::optional<std::pair<std::string, nlohmann::json>> receive(std::chrono::milliseconds timeout);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace scanedge::bus

@@ -1,0 +1,139 @@
+// scanedgectl: the command line for field techs, store staff and scripts.
+//
+//   scanedgectl [--bus ENDPOINT | --config FILE] [--timeout MS] status
+//       Prints the agent's status as JSON. Exit 0; 3 when the agent does not answer.
+//   scanedgectl [...] scan DATA [--scanner NAME]
+//       Injects DATA as a scan (exactly as a scanner delivers it: AIM id first if any, GS as
+//       the byte 0x1D) and prints the decision JSON once it is stored. Exit 0 confirmed,
+//       1 rejected, 3 not stored or the agent did not answer.
+//   scanedgectl [...] task put FILE
+//       Loads a task document (JSON) into the agent. Exit 0 when accepted, 1 when refused.
+//   scanedgectl decode [--json] DATA
+//       Decodes DATA locally (no agent needed). With --json prints the decode contract object
+//       on stdout. Exit 0 when valid, 1 when invalid.
+// Usage errors exit 2.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "edge/bus/bus_client.h"
+#include "edge/config/agent_config.h"
+#include "edge/decode/decoder.h"
+
+namespace {
+
+constexpr int kExitRejected = 1;
+constexpr int kExitUnreachable = 3;
+
+std::string resolve_endpoint(const std::string& bus, const std::string& config_path) {
+  if (!bus.empty()) return bus;
+  if (auto cfg = scanedge::config::load_config(config_path)) return cfg->bus_endpoint;
+  return scanedge::config::AgentConfig{}.bus_endpoint;
+}
+
+int print_reply(const scanedge::Result<nlohmann::json>& r) {
+  if (!r) {
+    std::cerr << "scanedgectl: " << r.error().message << "\n";
+    return kExitUnreachable;
+  }
+  std::cout << r->dump(2) << "\n";
+  return 0;
+}
+
+int cmd_decode(const std::string& data, bool json) {
+  const auto r = scanedge::decode::decode(data);
+  const nlohmann::json j = scanedge::decode::to_json(r);
+  if (json) {
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return r.ok() ? 0 : 1;
+  }
+  if (!r.ok()) {
+    std::cout << "invalid: " << r.error.message << " (" << r.error.code << ", at byte " << r.error.offset << ")\n";
+    return 1;
+  }
+  const auto& v = *r.value;
+  std::cout << "symbology: " << v.symbology << (v.aim.empty() ? "" : " (" + v.aim + ")") << "\nkind:      " << v.kind
+            << "\n";
+  for (const auto& ai : v.ais) std::cout << "  (" << ai.ai << ") " << ai.value << "\n";
+  const auto& id = v.identity;
+  auto show = [](const char* name, const std::optional<std::string>& val) {
+    if (val) std::cout << name << *val << "\n";
+  };
+  show("gtin:      ", id.gtin);
+  show("lot:       ", id.lot);
+  show("serial:    ", id.serial);
+  show("expiry:    ", id.expiry);
+  show("sscc:      ", id.sscc);
+  if (v.kind == "plain") std::cout << "text:      " << v.text << "\n";
+  if (v.digital_link) std::cout << "link:      " << *v.digital_link << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"scanedgectl: talk to the scanedge agent, decode barcodes"};
+  app.require_subcommand(1);
+  std::string bus;
+  std::string config_path = "/etc/scanedge/scanedged.toml";
+  int timeout_ms = 5000;
+  app.add_option("--bus", bus, "Agent bus endpoint (default: from --config, else ipc:///run/scanedge/bus.sock)");
+  app.add_option("-c,--config", config_path, "Agent configuration file to read the bus endpoint from")
+      ->capture_default_str();
+  app.add_option("--timeout", timeout_ms, "How long to wait for the agent, milliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600000));
+
+  auto* status = app.add_subcommand("status", "Print the agent's status as JSON");
+
+  auto* scan = app.add_subcommand("scan", "Inject a scan and print the decision once it is stored");
+  std::string scan_data;
+  std::string scanner = "ctl";
+  scan->add_option("DATA", scan_data, "Scan data exactly as a scanner delivers it")->required();
+  scan->add_option("--scanner", scanner, "Name of the software scanner")->capture_default_str();
+
+  auto* task = app.add_subcommand("task", "Task commands");
+  task->require_subcommand(1);
+  auto* task_put = task->add_subcommand("put", "Load a task document (JSON file) into the agent");
+  std::string task_file;
+  task_put->add_option("FILE", task_file, "Task document")->required()->check(CLI::ExistingFile);
+
+  auto* decode = app.add_subcommand("decode", "Decode barcode data locally");
+  std::string decode_data;
+  bool decode_json = false;
+  decode->add_flag("--json", decode_json, "Print the decode contract JSON");
+  decode->add_option("DATA", decode_data, "Data exactly as a scanner delivers it")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  const auto timeout = std::chrono::milliseconds(timeout_ms);
+
+  if (decode->parsed()) return cmd_decode(decode_data, decode_json);
+
+  scanedge::bus::BusClient client(resolve_endpoint(bus, config_path));
+  if (status->parsed()) return print_reply(client.request({{"v", 1}, {"op", "status"}}, timeout));
+  if (scan->parsed()) {
+    auto r = client.request({{"v", 1}, {"op", "scan.inject"}, {"data", scan_data}, {"scanner", scanner}}, timeout);
+    if (!r) return print_reply(r);
+    std::cout << r->dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    if (r->value("decision", "") == "confirmed") return 0;
+    if (r->value("decision", "") == "rejected") return kExitRejected;
+    return kExitUnreachable;
+  }
+  if (task_put->parsed()) {
+    std::ifstream f(task_file);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    auto doc = nlohmann::json::parse(ss.str(), nullptr, false);
+    if (doc.is_discarded()) {
+      std::cerr << "scanedgectl: " << task_file << " is not valid JSON\n";
+      return 2;
+    }
+    auto r = client.request({{"v", 1}, {"op", "task.put"}, {"task", doc}}, timeout);
+    if (!r) return print_reply(r);
+    std::cout << r->dump(2) << "\n";
+    return r->value("ok", false) ? 0 : kExitRejected;
+  }
+  return 2;
+}
