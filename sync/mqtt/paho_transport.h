@@ -1,0 +1,115 @@
+// PahoTransport: the Transport seam (edge/core/transport.h) over MQTT 3.1.1 with the Paho
+// MQTT C++ async client.
+//
+// No client-side persistence: the outbox is the durable store. QoS 1 messages in flight
+// live in the Paho client's memory; with clean_session=false Paho resends them after a
+// reconnect, and the sync engine resends anything not acknowledged end to end anyway.
+//
+// Reconnection is ours, not Paho's: start() launches one connection thread that connects,
+// (re)subscribes every recorded filter, and after a lost connection or a failed attempt
+// waits backoff_delay(attempt, reconnect_min, reconnect_max) (exponential, full jitter)
+// before trying again, until stop(). A connect attempt that Paho never completes (neither
+// success nor failure within connect_timeout + 1 s) replaces the client with a fresh one.
+//
+// Contract:
+// - start(): Error "bad_uri" when the URI can never work (unknown scheme, no host, or the
+//   Paho client refuses it); "bad_option" for an empty client id or max_inflight < 1;
+//   "already_started" when called twice. Success means "connecting in the background".
+// - publish(): Error "not_connected" while disconnected; "busy" when max_inflight QoS 1
+//   publishes are awaiting PUBACK (retry later; never blocks); "publish_failed" for any
+//   other refusal by the client. Success: accepted for delivery (not a delivery proof).
+// - subscribe(): records the filter (re-subscribed after every connect); if connected it is
+//   also subscribed at once (best effort: a failure there is repaired on the next connect).
+// - Handlers: the connection handler is called with true after each successful connect +
+//   subscribe, and with false after each loss (and once on stop() if connected); the message
+//   handler for every arriving message. Calls are serialised (never concurrent with each
+//   other), made from the connection thread or Paho's callback thread. Handlers must not
+//   call stop(). Set handlers before start().
+// - stop(): disconnects cleanly (no will is published), joins the connection thread and
+//   destroys the client. Bounded: about connect_timeout at most, usually milliseconds.
+//   Idempotent; also done by the destructor.
+// All Paho exceptions are caught inside this module.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "edge/core/transport.h"
+#include "sync/mqtt/mqtt_options.h"
+
+namespace mqtt {
+class async_client;
+class delivery_token;
+class token;
+}  // namespace mqtt
+
+namespace scanedge::sync {
+
+class PahoTransport final : public Transport {
+ public:
+  explicit PahoTransport(MqttOptions options);
+  ~PahoTransport() override;
+  PahoTransport(const PahoTransport&) = delete;
+  PahoTransport& operator=(const PahoTransport&) = delete;
+
+  void on_message(MessageHandler handler) override;
+  void on_connection(ConnectionHandler handler) override;
+  Status subscribe(const std::string& topic_filter, int qos) override;
+  Status start() override;
+  void stop() override;
+  Status publish(const std::string& topic, const std::string& payload, int qos, bool retained) override;
+  bool connected() const override;
+
+  // Number of successful connects so far (for tests and status).
+  std::uint64_t connect_count() const { return connects_.load(); }
+
+ private:
+  void run();
+  bool try_connect();        // one attempt: connect + subscribe; true when connected
+  // Waits for `token` up to `timeout`, in short slices so that stop() is prompt. True when
+  // it completed successfully; false on failure, timeout or stop.
+  bool await(const std::shared_ptr<mqtt::token>& token, std::chrono::milliseconds timeout,
+             bool* timed_out = nullptr);
+  // (Re)creates the Paho client with our callbacks, replacing (and destroying) any old one.
+  Status create_client();
+  void handle_lost();        // Paho callback thread
+  void handle_message(const std::string& topic, const std::string& payload);
+  void report(bool now);     // under handler_mu_
+
+  MqttOptions opts_;
+  std::unique_ptr<mqtt::async_client> client_;
+
+  // Guarded by mu_.
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<std::string, int>> filters_;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool lost_ = false;  // set by the lost callback, consumed by the connection thread
+
+  // client_mu_ guards the client's lifetime against publish()/subscribe() from other threads,
+  // and `inflight_`: QoS>0 delivery tokens not yet known complete.
+  std::mutex client_mu_;
+  std::deque<std::shared_ptr<mqtt::delivery_token>> inflight_;
+
+  // Serialises handler calls and connection state changes.
+  std::mutex handler_mu_;
+  MessageHandler on_message_;
+  ConnectionHandler on_connection_;
+  bool reported_ = false;
+
+  std::atomic<bool> connected_{false};
+  std::atomic<std::uint64_t> connects_{0};
+  std::thread thread_;
+};
+
+}  // namespace scanedge::sync
