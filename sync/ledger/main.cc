@@ -1,0 +1,255 @@
+// scanedge-ledger: the reference central ledger of protocol v1.
+//
+// Command-line contract (exit status 0 = success, 1 = runtime failure with a message on
+// stderr, 2 = bad usage; all logs go to stderr, machine output to stdout):
+//
+//   scanedge-ledger run --broker URI --db PATH [--client-id ID] [--max-payload BYTES]
+//       Subscribes to $share/ledger/scanedge/v1/+/+/events/+ (QoS 1, persistent session:
+//       clean_session=false, client id default "scanedge-ledger"), applies every batch
+//       exactly once and in seq order into the SQLite database PATH (created when missing;
+//       WAL, synchronous=FULL: durable before the ack), and publishes cumulative acks
+//       (QoS 1) on scanedge/v1/{site}/{device}/ack/{stream}, with "expect" after a gap.
+//       Bad messages are logged and ignored. Runs until SIGTERM or SIGINT, then exits 0.
+//       --max-payload: largest batch payload accepted, bytes (default 4194304).
+//
+//   scanedge-ledger query --db PATH
+//       Prints exactly one JSON object, sorted by site then device, streams present only
+//       when seen:
+//       {"devices":[{"site":"s1","device":"d1","streams":{"exec":{"applied":N,"last_seq":N},
+//                                                         "telemetry":{"applied":N,"last_seq":N}}}]}
+//       A missing, unreadable or non-ledger database: exit 1.
+//
+//   scanedge-ledger events --db PATH --site S --device D --stream exec|telemetry
+//                          [--after SEQ] [--limit N]
+//       Prints the applied events with seq > SEQ (default 0), at most N (default: all), in
+//       seq order, one JSON object per line:
+//       {"seq":N,"id":"...","type":"...","applied_at":"...","event":{...the event as received...}}
+//
+//   scanedge-ledger publish-task --broker URI --site S --device D [--retain] FILE
+//       Validates the JSON task document in FILE (an object with a non-empty string
+//       "task_id" and an integer "version"), publishes it QoS 1 on
+//       scanedge/v1/{S}/{D}/tasks and exits 0 once the broker confirmed it (PUBACK).
+//       Invalid document, unreachable broker or no confirmation within 15 s: exit 1.
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "sync/ledger/ledger_service.h"
+#include "sync/ledger/ledger_store.h"
+#include "sync/ledger/task_publisher.h"
+#include "sync/mqtt/paho_transport.h"
+#include "sync/protocol/topics.h"
+
+namespace {
+
+using namespace scanedge;
+using nlohmann::json;
+
+int fail(const std::string& message) {
+  std::cerr << "scanedge-ledger: " << message << "\n";
+  return 1;
+}
+
+int fail(const Error& e) { return fail(e.code + ": " + e.message); }
+
+int cmd_run(const std::string& broker, const std::string& db, const std::string& client_id, std::size_t max_payload) {
+  // Block the stop signals in every thread (inherited by the ones created below); main
+  // waits for them with sigtimedwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto store = ledger::LedgerStore::open(ledger::LedgerOptions{db, "full", nullptr});
+  if (!store) return fail(store.error());
+
+  sync::MqttOptions mo;
+  mo.uri = broker;
+  mo.client_id = client_id;
+  mo.clean_session = false;
+  mo.keepalive = std::chrono::seconds(30);
+  mo.max_inflight = 1024;
+  sync::PahoTransport transport(mo);
+  transport.on_connection([&broker](bool up) {
+    if (up) {
+      spdlog::info("ledger: connected to {}", broker);
+    } else {
+      spdlog::warn("ledger: disconnected from {} (reconnecting)", broker);
+    }
+  });
+
+  ledger::ServiceOptions so;
+  so.max_payload_bytes = max_payload;
+  ledger::LedgerService service(transport, **store, so);
+  if (auto s = service.start(); !s) return fail(s.error());
+  spdlog::info("ledger: running (db {}, broker {}, client id {})", db, broker, client_id);
+
+  auto last_log = std::chrono::steady_clock::now();
+  for (;;) {
+    timespec ts{1, 0};
+    const int sig = sigtimedwait(&stop_signals, nullptr, &ts);
+    if (sig == SIGTERM || sig == SIGINT) {
+      spdlog::info("ledger: signal {} received, stopping", sig);
+      break;
+    }
+    if (std::chrono::steady_clock::now() - last_log >= std::chrono::seconds(30)) {
+      last_log = std::chrono::steady_clock::now();
+      const auto st = service.stats();
+      spdlog::info("ledger: {} batches, {} events applied, {} duplicates, {} gaps, {} rejected, {} acks", st.batches,
+                   st.events_applied, st.duplicates, st.gaps, st.rejected, st.acks_published);
+    }
+  }
+  service.stop();
+  const auto st = service.stats();
+  spdlog::info("ledger: stopped: {} messages, {} batches, {} events applied, {} duplicates, {} gaps, {} rejected, "
+               "{} storage failures, {} acks published, {} ack failures",
+               st.received, st.batches, st.events_applied, st.duplicates, st.gaps, st.rejected, st.storage_failures,
+               st.acks_published, st.ack_failures);
+  return 0;
+}
+
+int cmd_query(const std::string& db) {
+  auto store = ledger::LedgerStore::open_read_only(db);
+  if (!store) return fail(store.error());
+  auto states = (*store)->states();
+  if (!states) return fail(states.error());
+  json devices = json::array();
+  for (const ledger::StreamState& s : *states) {  // ordered by site, device, stream
+    if (devices.empty() || devices.back()["site"] != s.address.site || devices.back()["device"] != s.address.device) {
+      devices.push_back({{"site", s.address.site}, {"device", s.address.device}, {"streams", json::object()}});
+    }
+    devices.back()["streams"][std::string(to_string(s.stream))] = {{"applied", s.applied}, {"last_seq", s.last_seq}};
+  }
+  std::cout << json{{"devices", devices}}.dump() << "\n";
+  return std::cout.good() ? 0 : 1;
+}
+
+int cmd_events(const std::string& db, const sync::DeviceAddress& address, Stream stream, std::int64_t after,
+               std::int64_t limit) {
+  auto store = ledger::LedgerStore::open_read_only(db);
+  if (!store) return fail(store.error());
+  constexpr std::int64_t kPage = 1000;  // bounded memory whatever the ledger holds
+  std::int64_t remaining = limit;
+  std::int64_t cursor = after;
+  while (remaining > 0) {
+    const std::int64_t want = std::min(kPage, remaining);
+    auto page = (*store)->events(address, stream, cursor, static_cast<std::size_t>(want));
+    if (!page) return fail(page.error());
+    for (const ledger::AppliedEvent& e : *page) {
+      std::cout << "{\"seq\":" << e.seq << ",\"id\":" << json(e.id).dump() << ",\"type\":" << json(e.type).dump()
+                << ",\"applied_at\":" << json(e.applied_at).dump() << ",\"event\":" << e.body << "}\n";
+      cursor = e.seq;
+    }
+    const auto got = static_cast<std::int64_t>(page->size());
+    remaining -= got;
+    if (got < want) break;  // short page: the end
+  }
+  std::cout.flush();
+  return std::cout.good() ? 0 : 1;
+}
+
+int cmd_publish_task(const std::string& broker, const sync::DeviceAddress& address, const std::string& file,
+                     bool retain) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail("cannot read task file " + file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return fail("cannot read task file " + file);
+  auto payload = ledger::validate_task_document(text.str());
+  if (!payload) return fail(file + ": " + payload.error().message);
+  if (auto s = ledger::publish_task(broker, address, *payload, retain, std::chrono::seconds(15)); !s) {
+    return fail(s.error());
+  }
+  std::cerr << "scanedge-ledger: task published on " << sync::tasks_topic(address) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("scanedge-ledger"));
+
+  CLI::App app{"scanedge-ledger: the central ledger of scanedge (protocol v1)"};
+  app.require_subcommand(1);
+
+  std::string broker, db, client_id = "scanedge-ledger", site, device, stream_name, file;
+  std::size_t max_payload = 4 * 1024 * 1024;
+  std::int64_t after = 0;
+  std::int64_t limit = std::numeric_limits<std::int64_t>::max();
+  bool retain = false;
+
+  auto* run = app.add_subcommand("run", "consume batches, apply them exactly once, publish acks");
+  run->add_option("--broker", broker, "MQTT broker URI, e.g. tcp://127.0.0.1:1883")->required();
+  run->add_option("--db", db, "ledger SQLite database (created when missing)")->required();
+  run->add_option("--client-id", client_id, "stable MQTT client id (persistent session)");
+  run->add_option("--max-payload", max_payload, "largest accepted batch payload, bytes")
+      ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()));
+
+  auto* query = app.add_subcommand("query", "print per-device, per-stream applied counts and last seq as JSON");
+  query->add_option("--db", db, "ledger SQLite database")->required();
+
+  auto* events = app.add_subcommand("events", "print applied events as JSON lines, in seq order");
+  events->add_option("--db", db, "ledger SQLite database")->required();
+  events->add_option("--site", site, "site id")->required();
+  events->add_option("--device", device, "device id")->required();
+  events->add_option("--stream", stream_name, "exec or telemetry")->required()->check(CLI::IsMember({"exec", "telemetry"}));
+  events->add_option("--after", after, "only seqs after this one")->check(CLI::NonNegativeNumber);
+  events->add_option("--limit", limit, "at most this many events")->check(CLI::NonNegativeNumber);
+
+  auto* publish = app.add_subcommand("publish-task", "publish a task document to a device and wait for the broker");
+  publish->add_option("--broker", broker, "MQTT broker URI")->required();
+  publish->add_option("--site", site, "site id")->required();
+  publish->add_option("--device", device, "device id")->required();
+  publish->add_flag("--retain", retain, "publish retained");
+  publish->add_option("FILE", file, "JSON task document")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  auto check_ids = [&]() -> bool {
+    if (!sync::valid_id(site) || !sync::valid_id(device)) {
+      std::cerr << "scanedge-ledger: --site and --device must be 1..64 chars of [A-Za-z0-9._-]\n";
+      return false;
+    }
+    return true;
+  };
+
+  try {
+    if (run->parsed()) {
+      if (client_id.empty()) {
+        std::cerr << "scanedge-ledger: --client-id must not be empty\n";
+        return 2;
+      }
+      return cmd_run(broker, db, client_id, max_payload);
+    }
+    if (query->parsed()) return cmd_query(db);
+    if (events->parsed()) {
+      if (!check_ids()) return 2;
+      return cmd_events(db, {site, device}, *stream_from_string(stream_name), after, limit);
+    }
+    if (publish->parsed()) {
+      if (!check_ids()) return 2;
+      return cmd_publish_task(broker, {site, device}, file, retain);
+    }
+  } catch (const std::exception& e) {
+    return fail(std::string("unexpected error: ") + e.what());
+  }
+  return 2;
+}

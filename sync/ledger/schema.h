@@ -1,0 +1,37 @@
+// Schema and ordered migrations of the ledger database.
+//
+// Versioning (same scheme as the device outbox): `schema_migrations(version, applied_at)`
+// holds one row per applied migration; the schema version is MAX(version), 0 for a fresh
+// file. Migrations are numbered 1, 2, ... and applied in order inside one BEGIN IMMEDIATE
+// transaction, so a crash leaves the database at a whole version. A released migration is
+// never edited: a change is a new migration appended in schema.cc.
+//
+// Migration 1 creates:
+// - applied_events(site, device, stream, seq, id, type, body, applied_at)
+//   PRIMARY KEY (site, device, stream, seq): every event applied, exactly once; `body` is
+//   the event's compact JSON as received, `applied_at` the ledger's RFC 3339 UTC time.
+// - streams(site, device, stream, last_seq, applied) PRIMARY KEY (site, device, stream):
+//   the highest seq applied (events 1..last_seq are all in applied_events) and how many
+//   events were applied.
+//
+// Threading: functions here use the given connection only; the caller serialises access.
+#pragma once
+
+#include <cstdint>
+
+#include "edge/core/result.h"
+#include "edge/storage/sqlite_db.h"
+
+namespace scanedge::ledger {
+
+// The newest schema version this build knows.
+std::int64_t latest_schema_version();
+
+// The schema version recorded in `db` (0: not a ledger database / fresh). Read-only.
+Result<std::int64_t> schema_version(storage::Database& db);
+
+// Brings `db` to latest_schema_version(). Errors (nothing changed): "schema_too_new" when
+// the file was written by a newer build (never downgraded); storage codes from SQLite.
+Result<std::int64_t> migrate(storage::Database& db);
+
+}  // namespace scanedge::ledger
