@@ -40,7 +40,7 @@ build: configure
 	cmake --build --preset $(PRESET) -j $(JOBS)
 
 demo: build
-	bash edge/demo/demo.sh build/$(PRESET)
+	build/$(PRESET)/tests/demo/scanedge-demo
 
 test: build
 	cd build/$(PRESET) && ctest --output-on-failure -j 2 --timeout 900

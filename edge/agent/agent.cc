@@ -1,0 +1,240 @@
+#include "edge/agent/agent.h"
+
+#include <spdlog/spdlog.h>
+
+#include "drivers/serial_ascii/serial_ascii_driver.h"
+#include "edge/agent/bus_api.h"
+#include "edge/bus/zmq_bus.h"
+#include "edge/confirm/confirmer.h"
+#include "edge/core/clock.h"
+#include "edge/core/event_id.h"
+#include "edge/outbox/sqlite_outbox.h"
+#include "edge/pipeline/confirm_pipeline.h"
+#include "edge/profiles/profile.h"
+#include "sync/device/status_payload.h"
+#include "sync/device/sync_engine.h"
+#include "sync/mqtt/paho_transport.h"
+
+namespace scanedge::agent {
+
+struct Agent::Impl {
+  config::AgentConfig cfg;
+  SystemClock clock;
+  EventIdGenerator ids;
+  std::unique_ptr<outbox::SqliteOutbox> outbox;
+  std::unique_ptr<confirm::Confirmer> confirmer;
+  std::unique_ptr<pipeline::ConfirmPipeline> pipeline;
+  std::unique_ptr<bus::ZmqBus> bus;
+  std::unique_ptr<BusApi> api;
+  std::unique_ptr<sync::PahoTransport> transport;
+  std::unique_ptr<sync::SyncEngine> sync;
+  struct Scanner {
+    std::string profile;
+    std::unique_ptr<ScannerDriver> driver;
+  };
+  std::vector<Scanner> scanners;
+  bool started = false;
+  bool stopped = false;
+
+  nlohmann::json status() const;
+};
+
+namespace {
+
+nlohmann::json decision_event(const RawScan& scan, const pipeline::ScanReply& r) {
+  nlohmann::json j = scan_reply_json(scan, r);
+  j.erase("v");
+  j.erase("ok");
+  return j;
+}
+
+}  // namespace
+
+Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Agent::~Agent() { stop(); }
+
+Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
+  auto impl = std::make_unique<Impl>();
+  impl->cfg = cfg;
+  Impl& a = *impl;
+
+  auto outbox = outbox::SqliteOutbox::open(outbox::OutboxOptions{cfg.storage_path, cfg.synchronous});
+  if (!outbox) return outbox.error();
+  a.outbox = std::move(*outbox);
+
+  auto state = a.outbox->load_state(confirm::kTaskStatePrefix);
+  if (!state) return state.error();
+  std::vector<std::string> bad;
+  confirm::TaskBook book = confirm::TaskBook::from_state(*state, &bad);
+  for (const auto& b : bad) spdlog::error("stored task skipped (unreadable): {}", b);
+  spdlog::info("outbox {} open, {} task(s) loaded", cfg.storage_path, book.size());
+
+  a.confirmer = std::make_unique<confirm::Confirmer>(a.clock, a.ids, confirm::DeviceIdentity{cfg.site, cfg.device});
+
+  // Scanners: the profile must exist and be valid, or the agent refuses to start (a field
+  // tech must see the mistake now, not find a silent scanner later).
+  for (const auto& sc : cfg.scanners) {
+    auto profile = find_profile(cfg.profiles_dir, sc.profile);
+    if (!profile) {
+      return make_error("config", "scanner at line " + std::to_string(sc.line) + ": profile \"" + sc.profile +
+                                      "\": " + profile.error().message);
+    }
+    if (profile->driver != "serial-ascii") {
+      return make_error("config", "scanner at line " + std::to_string(sc.line) + ": profile \"" + sc.profile +
+                                      "\" needs driver \"" + profile->driver + "\", which this build does not have");
+    }
+    a.scanners.push_back(Impl::Scanner{sc.profile, std::make_unique<serial_ascii::SerialAsciiDriver>(sc.port, *profile, a.clock)});
+  }
+
+  const sync::DeviceAddress address{cfg.site, cfg.device};
+  sync::MqttOptions mo;
+  mo.uri = cfg.mqtt_uri;
+  mo.client_id = cfg.effective_client_id();
+  mo.username = cfg.mqtt_username;
+  mo.password = cfg.mqtt_password;
+  mo.keepalive = std::chrono::seconds(cfg.keepalive_s);
+  mo.clean_session = false;  // persistent session: acks and tasks queued while offline arrive later
+  mo.will = Message{sync::status_topic(address), sync::status_payload(address, false, a.clock.wall())};
+  mo.reconnect_min = std::chrono::milliseconds(cfg.reconnect_min_ms);
+  mo.reconnect_max = std::chrono::milliseconds(cfg.reconnect_max_ms);
+  a.transport = std::make_unique<sync::PahoTransport>(mo);
+
+  sync::SyncOptions so;
+  so.address = address;
+  so.batch_max_events = static_cast<std::size_t>(cfg.batch_max_events);
+  so.batch_max_bytes = static_cast<std::size_t>(cfg.batch_max_bytes);
+  so.window_events = cfg.window_events;
+  so.ack_timeout = std::chrono::milliseconds(cfg.ack_timeout_ms);
+  a.sync = std::make_unique<sync::SyncEngine>(*a.outbox, *a.transport, a.clock, so);
+
+  a.bus = std::make_unique<bus::ZmqBus>(bus::ZmqBusOptions{cfg.bus_endpoint, cfg.bus_pub_endpoint});
+
+  pipeline::ConfirmPipeline::Hooks hooks;
+  hooks.committed = [&a] { a.sync->notify_committed(); };
+  hooks.decided = [&a](const RawScan& scan, const pipeline::ScanReply& r) {
+    a.bus->publish("decision", decision_event(scan, r));
+    if (!r.committed) {
+      spdlog::error("scan from {} NOT confirmed: {} ({})", scan.scanner, r.error.message, r.error.code);
+    } else if (r.decision.outcome == confirm::Outcome::rejected) {
+      spdlog::info("scan from {} rejected: {}", scan.scanner, r.decision.reason.message);
+    } else {
+      spdlog::debug("scan from {} confirmed: task {} line {} seq {}", scan.scanner, r.decision.task_id,
+                    r.decision.line, r.stored.seq);
+    }
+  };
+  a.pipeline = std::make_unique<pipeline::ConfirmPipeline>(*a.outbox, *a.confirmer, std::move(book), hooks);
+  a.api = std::make_unique<BusApi>(*a.pipeline, [&a] { return a.status(); });
+  a.bus->on_request([&a](const nlohmann::json& req, const Bus::Replier& reply) { a.api->handle(req, reply); });
+
+  // Downlink: task documents from the ledger go through the same pipeline as bus task.put.
+  a.sync->on_downlink([&a](sync::TopicKind kind, const Message& m) {
+    if (kind != sync::TopicKind::tasks) {
+      spdlog::warn("downlink on {} ignored: remote config is not supported by this build", m.topic);
+      return;
+    }
+    auto doc = nlohmann::json::parse(m.payload, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) {
+      spdlog::warn("downlink task on {} rejected: not JSON ({} bytes)", m.topic, m.payload.size());
+      return;
+    }
+    a.pipeline->submit_task(std::move(doc), [topic = m.topic](const Result<std::string>& r) {
+      if (r) {
+        spdlog::info("task from {}: {}", topic, *r);
+      } else {
+        spdlog::warn("task from {} rejected: {}", topic, r.error().message);
+      }
+    });
+  });
+
+  return std::unique_ptr<Agent>(new Agent(std::move(impl)));
+}
+
+Status Agent::start() {
+  Impl& a = *impl_;
+  if (a.started) return {};
+  a.pipeline->start();
+  if (auto s = a.bus->start(); !s) {
+    a.pipeline->stop();
+    return s;
+  }
+  if (auto s = a.sync->start(); !s) {
+    a.bus->stop();
+    a.pipeline->stop();
+    return s;
+  }
+  for (auto& sc : a.scanners) {
+    ScannerDriver* drv = sc.driver.get();
+    auto s = drv->start([&a, drv](RawScan scan) {
+      a.pipeline->submit_scan(std::move(scan), [drv](const pipeline::ScanReply& r) {
+        if (auto f = drv->feedback(r.decision.feedback); !f) {
+          spdlog::warn("feedback to {} failed: {}", drv->id(), f.error().message);
+        }
+      });
+    });
+    if (!s) spdlog::warn("scanner {} not in service yet: {} (retrying)", drv->id(), s.error().message);
+  }
+  a.started = true;
+  return {};
+}
+
+void Agent::stop() {
+  Impl& a = *impl_;
+  if (!a.started || a.stopped) return;
+  a.stopped = true;
+  for (auto& sc : a.scanners) sc.driver->stop();
+  a.pipeline->stop();  // finishes queued scans; their replies go out through the bus
+  a.bus->stop();
+  a.sync->stop();
+}
+
+nlohmann::json Agent::Impl::status() const {
+  nlohmann::json j;
+  j["site"] = cfg.site;
+  j["device"] = cfg.device;
+  j["version"] = SCANEDGE_VERSION;
+  const auto ss = sync->status();
+  j["broker"] = {{"uri", cfg.mqtt_uri}, {"connected", ss.connected}};
+  nlohmann::json ob = nlohmann::json::object();
+  for (Stream s : kAllStreams) {
+    auto st = outbox->stats(s);
+    if (!st) {
+      ob[std::string(to_string(s))] = {{"error", st.error().message}};
+      continue;
+    }
+    ob[std::string(to_string(s))] = {{"depth", st->depth},
+                                     {"last_seq", st->last_seq},
+                                     {"acked_through", st->acked_through},
+                                     {"bytes", st->bytes}};
+  }
+  j["outbox"] = std::move(ob);
+  nlohmann::json scs = nlohmann::json::array();
+  for (const auto& sc : scanners) {
+    scs.push_back({{"id", sc.driver->id()}, {"profile", sc.profile}, {"state", to_string(sc.driver->state())}});
+  }
+  j["scanners"] = std::move(scs);
+  nlohmann::json ts = nlohmann::json::array();
+  for (const auto& t : pipeline->tasks()) {
+    ts.push_back({{"task_id", t.task_id}, {"version", t.version}, {"state", t.state}, {"picked", t.picked}, {"qty", t.qty}});
+  }
+  j["tasks"] = std::move(ts);
+  const auto ps = pipeline->stats();
+  j["counters"] = {{"confirmed", ps.confirmed}, {"rejected", ps.rejected}, {"not_stored", ps.failed},
+                   {"commit_groups", ps.groups}};
+  return j;
+}
+
+nlohmann::json Agent::status() const { return impl_->status(); }
+
+std::string Agent::status_line() const {
+  const auto ss = impl_->sync->status();
+  std::int64_t backlog = 0;
+  for (Stream s : kAllStreams) {
+    if (auto st = impl_->outbox->stats(s)) backlog += st->depth;
+  }
+  return std::string(ss.connected ? "online" : "offline") + ", backlog " + std::to_string(backlog);
+}
+
+bool Agent::healthy(std::chrono::milliseconds limit) const { return impl_->pipeline->busy_for() < limit; }
+
+}  // namespace scanedge::agent

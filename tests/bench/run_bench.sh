@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every benchmark of a release build and prints the figures (`make bench`).
+#   tests/bench/run_bench.sh BUILD_DIR
+set -euo pipefail
+build="${1:?usage: run_bench.sh BUILD_DIR}"
+echo "== micro benchmarks (Google Benchmark) =="
+"$build/tests/bench/bench_micro" --benchmark_min_time=0.5
+echo
+echo "== whole-system benchmarks =="
+"$build/tests/bench/bench_system"
