@@ -199,6 +199,7 @@ void LedgerService::process(std::deque<Message>& group) {
   {
     std::lock_guard lock(mu_);
     stats_.batches += delta.batches;
+    ++stats_.transactions;
     stats_.events_applied += delta.events_applied;
     stats_.duplicates += delta.duplicates;
     stats_.gaps += delta.gaps;

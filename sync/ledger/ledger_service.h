@@ -47,6 +47,7 @@ struct ServiceStats {
   std::uint64_t received = 0;         // messages handed to the service
   std::uint64_t rejected = 0;         // bad input (see above)
   std::uint64_t batches = 0;          // batches accepted and applied (or found duplicate)
+  std::uint64_t transactions = 0;     // store transactions (group commits) for those batches
   std::uint64_t events_applied = 0;
   std::uint64_t duplicates = 0;       // events received again, not applied again
   std::uint64_t gaps = 0;             // batches that met a gap

@@ -88,7 +88,7 @@ int cmd_run(const std::string& broker, const std::string& db, const std::string&
     if (up) {
       spdlog::info("ledger: connected to {}", broker);
     } else {
-      spdlog::warn("ledger: disconnected from {} (reconnecting)", broker);
+      spdlog::warn("ledger: disconnected from {}", broker);
     }
   });
 
@@ -115,9 +115,9 @@ int cmd_run(const std::string& broker, const std::string& db, const std::string&
   }
   service.stop();
   const auto st = service.stats();
-  spdlog::info("ledger: stopped: {} messages, {} batches, {} events applied, {} duplicates, {} gaps, {} rejected, "
+  spdlog::info("ledger: stopped: {} messages, {} batches in {} transactions, {} events applied, {} duplicates, {} gaps, {} rejected, "
                "{} storage failures, {} acks published, {} ack failures",
-               st.received, st.batches, st.events_applied, st.duplicates, st.gaps, st.rejected, st.storage_failures,
+               st.received, st.batches, st.transactions, st.events_applied, st.duplicates, st.gaps, st.rejected, st.storage_failures,
                st.acks_published, st.ack_failures);
   return 0;
 }

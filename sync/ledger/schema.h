@@ -7,12 +7,17 @@
 // never edited: a change is a new migration appended in schema.cc.
 //
 // Migration 1 creates:
-// - applied_events(site, device, stream, seq, id, type, body, applied_at)
-//   PRIMARY KEY (site, device, stream, seq): every event applied, exactly once; `body` is
-//   the event's compact JSON as received, `applied_at` the ledger's RFC 3339 UTC time.
-// - streams(site, device, stream, last_seq, applied) PRIMARY KEY (site, device, stream):
-//   the highest seq applied (events 1..last_seq are all in applied_events) and how many
-//   events were applied.
+// - streams(stream_key INTEGER PRIMARY KEY, site, device, stream, last_seq, applied),
+//   UNIQUE (site, device, stream): one row per (device, stream) that ever had an event
+//   applied; last_seq is the highest seq applied (events 1..last_seq are all present) and
+//   `applied` how many events were applied.
+// - applied_events(stream_key, seq, id, type, body, applied_at) PRIMARY KEY (stream_key,
+//   seq): every event applied, exactly once; `body` is the event's compact JSON as
+//   received, `applied_at` the ledger's RFC 3339 UTC time. Keyed by the small integer
+//   stream_key rather than the (site, device, stream) strings: smaller rows and index, which
+//   measurably speeds up the apply path.
+// - applied_events_view: applied_events joined with streams, i.e. the rows as
+//   (site, device, stream, seq, id, type, body, applied_at), for support queries.
 //
 // Threading: functions here use the given connection only; the caller serialises access.
 #pragma once
