@@ -56,6 +56,7 @@ std::int64_t ledger_applied(const nlohmann::json& q, const std::string& stream) 
 }  // namespace
 
 int main() {
+  std::cout << std::unitbuf;  // interleave correctly with the child processes' output
   TempDir dir;
   std::cout << bold("scanedge demo") << ": broker, ledger and agent on this machine (loopback only), work dir "
             << dir.path() << "\n";

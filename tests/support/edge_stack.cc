@@ -92,7 +92,8 @@ std::vector<nlohmann::json> EdgeStack::ledger_events(const std::string& stream) 
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded()) out.push_back(std::move(j));
+    // Each line: {"seq","id","type","applied_at","event":{the event as the device sent it}}
+    if (!j.is_discarded() && j.contains("event")) out.push_back(std::move(j["event"]));
   }
   return out;
 }

@@ -46,7 +46,8 @@ class EdgeStack {
   nlohmann::json ledger_query() const;
   // Applied seq count for this stack's device and `stream` from the query.
   std::int64_t ledger_last_seq(const std::string& stream) const;
-  // Every applied event of this device and stream, in seq order (`scanedge-ledger events`).
+  // Every applied event of this device and stream as the device sent it, in seq order
+  // (the "event" member of each `scanedge-ledger events` line).
   std::vector<nlohmann::json> ledger_events(const std::string& stream) const;
 
   static std::string agent_bin();

@@ -84,7 +84,7 @@ TEST_F(AgentLedger, BadInputIsRejectedNeverFatalAndChangesNothing) {
 
   // Bus: not JSON, not an object, unknown op, wrong types, oversized.
   bus::BusClient c(stack->bus_endpoint());
-  for (const std::string bad : {"not json", "[1,2]", R"({"v":1,"op":"launch"})", R"({"v":1,"op":"scan.inject"})",
+  for (const std::string& bad : std::vector<std::string>{"not json", "[1,2]", R"({"v":1,"op":"launch"})", R"({"v":1,"op":"scan.inject"})",
                                 R"({"v":1,"op":"scan.inject","data":42})", R"({"v":2,"op":"status"})",
                                 R"({"v":1,"op":"task.put","task":{"task_id":"X"}})",
                                 std::string(200000, '{')}) {
