@@ -59,7 +59,9 @@ Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
   impl->cfg = cfg;
   Impl& a = *impl;
 
-  auto outbox = outbox::SqliteOutbox::open(outbox::OutboxOptions{cfg.storage_path, cfg.synchronous});
+  // The size cap, in SQLite's 4 KiB pages.
+  const std::int64_t max_pages = cfg.max_mb * 1024 * 1024 / 4096;
+  auto outbox = outbox::SqliteOutbox::open(outbox::OutboxOptions{cfg.storage_path, cfg.synchronous, max_pages});
   if (!outbox) return outbox.error();
   a.outbox = std::move(*outbox);
 

@@ -66,6 +66,10 @@ const std::vector<KeySpec>& specs() {
         "SQLite synchronous mode: full (every commit fsynced, power-loss safe), extra, normal (may lose the last "
         "commits on power loss: confirmations could be lost), off (tests only)",
         [](AgentConfig& c, const std::string& v) { c.synchronous = v; }, {"off", "normal", "full", "extra"});
+    num("storage", "max_mb", "512",
+        "Outbox size cap in MiB. When full, new scans are refused with storage-full feedback until the ledger's "
+        "acks free space (execution events are never dropped)",
+        1, 1024 * 1024, [](AgentConfig& c, std::int64_t v) { c.max_mb = v; });
     str("mqtt", "uri", "tcp://127.0.0.1:1883", "Broker URI: tcp://host:port (ssl:// comes with TLS support)",
         [](AgentConfig& c, const std::string& v) { c.mqtt_uri = v; });
     str("mqtt", "client_id", "scanedged-{site}-{device}", "MQTT client id (persistent session key)",

@@ -28,6 +28,7 @@ struct AgentConfig {
   // [storage]
   std::string storage_path = "/var/lib/scanedge/outbox.db";
   std::string synchronous = "full";
+  std::int64_t max_mb = 512;  // outbox size cap
   // [mqtt]
   std::string mqtt_uri = "tcp://127.0.0.1:1883";
   std::string mqtt_client_id;  // empty: "scanedged-{site}-{device}"

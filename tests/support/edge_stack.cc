@@ -24,7 +24,8 @@ EdgeStack::EdgeStack(const TempDir& dir, std::string broker_uri, StackOptions op
   ledger_log_ = dir.file("ledger.log");
   std::ofstream cfg(config_);
   cfg << "[device]\nsite = \"" << options_.site << "\"\nid = \"" << options_.device << "\"\n\n"
-      << "[storage]\npath = \"" << dir.file("outbox.db") << "\"\nsynchronous = \"" << options_.synchronous << "\"\n\n"
+      << "[storage]\npath = \"" << dir.file("outbox.db") << "\"\nsynchronous = \"" << options_.synchronous << "\"\n"
+      << (options_.max_mb > 0 ? "max_mb = " + std::to_string(options_.max_mb) + "\n" : std::string()) << "\n"
       << "[mqtt]\nuri = \"" << broker_uri_ << "\"\nreconnect_min_ms = 50\nreconnect_max_ms = "
       << options_.reconnect_max_ms << "\nack_timeout_ms = " << options_.ack_timeout_ms
       << "\nbatch_max_events = " << options_.batch_max_events << "\n\n"

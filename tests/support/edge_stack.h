@@ -22,6 +22,7 @@ struct StackOptions {
   int ack_timeout_ms = 3000;
   int batch_max_events = 500;
   int reconnect_max_ms = 1000;
+  int max_mb = 0;  // outbox size cap; 0: the agent's default
 };
 
 class EdgeStack {
@@ -34,6 +35,7 @@ class EdgeStack {
   void start_agent();  // returns once the agent answers on its bus
   void kill_agent();
   int stop_agent();
+  pid_t agent_pid() const { return agent_.pid(); }
 
   const std::string& bus_endpoint() const { return bus_; }
   const std::string& pub_endpoint() const { return pub_; }

@@ -128,5 +128,48 @@ TEST_F(AgentLedger, BadInputIsRejectedNeverFatalAndChangesNothing) {
   EXPECT_TRUE(drained(5, 30s));
 }
 
+// Invariants 1 and 5 together: the outbox has a size cap; a scan that does not fit is not
+// confirmed (storage-full reply), nothing confirmed is lost, and the agent recovers by itself
+// once the ledger's acks free space.
+TEST(AgentStorageCap, FullOutboxRefusesScansUntilTheLedgerAcksFreeSpace) {
+  TempDir dir;
+  Mosquitto broker;
+  broker.start();
+  EdgeStack stack(dir, broker.uri(), StackOptions{.max_mb = 1});
+  stack.start_agent();  // no ledger yet: nothing gets acked, the outbox fills up
+  bus::BusClient c(stack.bus_endpoint());
+  auto t = c.request({{"v", 1}, {"op", "task.put"}, {"task", big_pick_task("PICK-CAP", 1000000)}}, 5s);
+  ASSERT_TRUE(t && t->value("ok", false));
+
+  const auto res = inject_scans(stack.bus_endpoint(), 4000, 4);
+  int refused = 0;
+  for (const auto& s : res.scans) refused += s.outcome == "not_stored" ? 1 : 0;
+  ASSERT_GT(refused, 0) << "a 1 MiB outbox cannot hold 4000 events";
+  ASSERT_GT(res.confirmed, 500);
+  EXPECT_EQ(res.confirmed + refused, 4000);
+  {
+    auto r = c.request({{"v", 1}, {"op", "scan.inject"}, {"data", serial_scan("FULL")}}, 5s);
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->value("ok", true));
+    EXPECT_EQ(r->value("decision", ""), "not_confirmed");
+    EXPECT_EQ((*r)["error"].value("code", ""), "storage_full");
+  }
+  auto st = c.request({{"v", 1}, {"op", "status"}}, 5s);
+  ASSERT_TRUE(st);
+  EXPECT_EQ((*st)["outbox"]["exec"].value("last_seq", 0), res.confirmed) << "refused scans consume no seq";
+
+  stack.start_ledger();
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto s = c.request({{"v", 1}, {"op", "status"}}, 2s);
+        return s && (*s)["outbox"]["exec"].value("depth", -1) == 0 && stack.ledger_last_seq("exec") == res.confirmed;
+      },
+      60s, 200ms));
+  auto again = c.request({{"v", 1}, {"op", "scan.inject"}, {"data", serial_scan("AFTER")}}, 5s);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->value("decision", ""), "confirmed") << again->dump();
+  EXPECT_EQ(again->value("seq", 0), res.confirmed + 1);
+}
+
 }  // namespace
 }  // namespace scanedge::testing

@@ -13,6 +13,7 @@ id = "hh-0007"
 [storage]
 path = "/tmp/x.db"
 synchronous = "normal"
+max_mb = 64
 
 [mqtt]
 uri = "tcp://127.0.0.1:1883"
@@ -34,6 +35,7 @@ TEST(AgentConfig, ParsesAllSectionsAndDefaults) {
   EXPECT_EQ(c->site, "store-042");
   EXPECT_EQ(c->device, "hh-0007");
   EXPECT_EQ(c->synchronous, "normal");
+  EXPECT_EQ(c->max_mb, 64);
   EXPECT_EQ(c->keepalive_s, 20);
   EXPECT_EQ(c->batch_max_events, 100);
   EXPECT_EQ(c->batch_max_bytes, 256 * 1024);  // default
