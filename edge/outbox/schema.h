@@ -28,15 +28,12 @@
 #include <string_view>
 
 #include "edge/core/result.h"
+#include "edge/storage/migrations.h"
 #include "edge/storage/sqlite_db.h"
 
 namespace scanedge::outbox {
 
-struct Migration {
-  std::int64_t version = 0;
-  std::string_view description;
-  std::string_view sql;  // one or more statements, run inside the migration transaction
-};
+using storage::Migration;
 
 // All migrations this build knows, ordered by version (1, 2, ...).
 std::span<const Migration> migrations();
@@ -46,7 +43,7 @@ std::int64_t latest_schema_version();
 
 // The schema version recorded in `db` (0 when no migration has been applied). Does not
 // modify the database. Errors: "storage" family codes from SQLite.
-Result<std::int64_t> schema_version(storage::Database& db);
+using storage::schema_version;
 
 // Brings `db` to latest_schema_version(), applying the missing migrations in order inside
 // one BEGIN IMMEDIATE transaction. Returns the resulting version.

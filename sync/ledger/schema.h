@@ -25,6 +25,7 @@
 #include <cstdint>
 
 #include "edge/core/result.h"
+#include "edge/storage/migrations.h"
 #include "edge/storage/sqlite_db.h"
 
 namespace scanedge::ledger {
@@ -33,7 +34,7 @@ namespace scanedge::ledger {
 std::int64_t latest_schema_version();
 
 // The schema version recorded in `db` (0: not a ledger database / fresh). Read-only.
-Result<std::int64_t> schema_version(storage::Database& db);
+using storage::schema_version;
 
 // Brings `db` to latest_schema_version(). Errors (nothing changed): "schema_too_new" when
 // the file was written by a newer build (never downgraded); storage codes from SQLite.
