@@ -1,0 +1,117 @@
+// The command-line contracts of scanedged and scanedgectl, run as processes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/edge_stack.h"
+#include "tests/support/mosquitto.h"
+#include "tests/support/scan_injector.h"
+
+namespace scanedge::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs a command with stdout+stderr to a file; returns {exit status, output}.
+std::pair<int, std::string> run_all(const TempDir& dir, const std::vector<std::string>& argv) {
+  const std::string log = dir.file("run.log");
+  std::remove(log.c_str());
+  Process p = Process::spawn(argv, log);
+  auto st = p.wait(30s);
+  return {st.value_or(-1), slurp(log)};
+}
+
+TEST(ScanedgedCli, BadConfigExitsTwoWithFileLineAndReason) {
+  TempDir dir;
+  const std::string cfg = dir.file("bad.toml");
+  std::ofstream(cfg) << "[device]\nsite = \"s\"\nid = \"d\"\n\n[mqtt]\nkeepalive_s = \"often\"\n";
+  auto [status, out] = run_all(dir, {EdgeStack::agent_bin(), "--config", cfg});
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(out.find(cfg + ":6: mqtt.keepalive_s: expected an integer"), std::string::npos) << out;
+
+  std::ofstream(cfg, std::ios::trunc) << "[device]\nsite = \"s\"\nid = \"d\"\n[storage]\npath = \"" << dir.file("o.db")
+                                      << "\"\n[bus]\nendpoint = \"ipc://" << dir.file("b.sock")
+                                      << "\"\npub_endpoint = \"ipc://" << dir.file("p.sock")
+                                      << "\"\n[profiles]\ndir = \"" << dir.path()
+                                      << "\"\n[[scanner]]\nprofile = \"no-such-scanner\"\nport = \"/dev/ttyUSB9\"\n";
+  std::tie(status, out) = run_all(dir, {EdgeStack::agent_bin(), "--config", cfg});
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(out.find("no-such-scanner"), std::string::npos) << out;
+
+  std::tie(status, out) = run_all(dir, {EdgeStack::agent_bin(), "--config", dir.file("missing.toml")});
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(out.find(dir.file("missing.toml") + ":1:"), std::string::npos) << out;
+}
+
+TEST(ScanedgectlCli, DecodeJsonContractAndExitCodes) {
+  auto ok = run_capture({EdgeStack::ctl_bin(), "decode", "--json", "]C10109506000134352\x1d" "10ABC123"});
+  ASSERT_EQ(ok.status, 0);
+  auto j = nlohmann::json::parse(ok.out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["aim"], "]C1");
+  EXPECT_EQ(j["symbology"], "gs1-128");
+  EXPECT_EQ(j["kind"], "gs1");
+  EXPECT_EQ(j["identity"]["gtin"], "09506000134352");
+  EXPECT_EQ(j["identity"]["lot"], "ABC123");
+  EXPECT_EQ(j["digital_link"], "https://id.gs1.org/01/09506000134352/10/ABC123");
+
+  auto bad = run_capture({EdgeStack::ctl_bin(), "decode", "--json", "]C10109506000134353"});
+  ASSERT_EQ(bad.status, 1);
+  auto e = nlohmann::json::parse(bad.out);
+  EXPECT_EQ(e["ok"], false);
+  EXPECT_EQ(e["error"]["code"], "bad_check_digit");
+  EXPECT_TRUE(e["error"]["offset"].is_number_integer());
+}
+
+TEST(ScanedgectlCli, UnreachableAgentExitsThree) {
+  TempDir dir;
+  auto r = run_capture({EdgeStack::ctl_bin(), "--bus", "ipc://" + dir.file("none.sock"), "--timeout", "300", "status"});
+  EXPECT_EQ(r.status, 3);
+}
+
+TEST(ScanedgectlCli, StatusScanAndTaskAgainstARunningAgent) {
+  TempDir dir;
+  Mosquitto broker;
+  broker.start();
+  EdgeStack stack(dir, broker.uri());
+  stack.start_agent();
+  const std::string bus = stack.bus_endpoint();
+  const std::string task = dir.file("task.json");
+  std::ofstream(task) << big_pick_task("PICK-CLI", 1).dump();
+
+  auto put = run_capture({EdgeStack::ctl_bin(), "--bus", bus, "task", "put", task});
+  ASSERT_EQ(put.status, 0) << put.out;
+  EXPECT_EQ(nlohmann::json::parse(put.out)["outcome"], "added");
+
+  auto good = run_capture({EdgeStack::ctl_bin(), "--bus", bus, "scan", serial_scan("CLI1")});
+  ASSERT_EQ(good.status, 0) << good.out;
+  auto g = nlohmann::json::parse(good.out);
+  EXPECT_EQ(g["decision"], "confirmed");
+  EXPECT_EQ(g["seq"], 1);
+
+  auto over = run_capture({EdgeStack::ctl_bin(), "--bus", bus, "scan", serial_scan("CLI2")});
+  EXPECT_EQ(over.status, 1) << over.out;
+  EXPECT_EQ(nlohmann::json::parse(over.out)["reason"]["code"], "over_pick");
+
+  auto st = run_capture({EdgeStack::ctl_bin(), "--bus", bus, "status"});
+  ASSERT_EQ(st.status, 0);
+  auto s = nlohmann::json::parse(st.out);
+  EXPECT_EQ(s["outbox"]["exec"]["last_seq"], 1);
+  EXPECT_EQ(s["outbox"]["telemetry"]["last_seq"], 1);
+  EXPECT_EQ(s["counters"]["confirmed"], 1);
+  EXPECT_EQ(s["counters"]["rejected"], 1);
+  EXPECT_EQ(s["device"], "dev-1");
+  EXPECT_TRUE(s["broker"].contains("connected"));
+  EXPECT_EQ(stack.stop_agent(), 0) << "SIGTERM is a clean stop";
+}
+
+}  // namespace
+}  // namespace scanedge::testing
