@@ -56,19 +56,18 @@ Status SerialAsciiDriver::start(ScanHandler on_scan) {
   if (!factory_) return make_error("invalid_argument", "driver " + id_ + ": no stream factory");
   state_ = DriverState::opening;
   auto s = factory_(port_, profile_.serial);
-  if (!s) {
-    state_ = DriverState::stopped;
-    note_error(s.error().message);
-    return s.error();
-  }
   {
     std::lock_guard lock(mu_);
     stopping_ = false;
-    stream_ = std::shared_ptr<ByteStream>(std::move(*s));
+    if (s) stream_ = std::shared_ptr<ByteStream>(std::move(*s));
   }
   on_scan_ = std::move(on_scan);
-  state_ = DriverState::in_service;
+  // A scanner that is absent (or not yet permitted) now is kept being retried by the reader
+  // thread: plugging it in later puts it in service without restarting the agent.
+  state_ = s ? DriverState::in_service : DriverState::disconnected;
+  if (!s) note_error(s.error().message);
   thread_ = std::thread([this] { run(); });
+  if (!s) return s.error();
   return ok_status();
 }
 

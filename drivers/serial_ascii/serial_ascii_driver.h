@@ -5,9 +5,11 @@
 //   replugging comes with the hotplug work (issue 4).
 // start(on_scan): opens the port through the StreamFactory (the real one is
 //   SerialPortStream; tests pass a fake). If that first open fails start() returns its Error
-//   (e.g. permission_denied naming the port) and nothing runs. Otherwise a reader thread owned
-//   by the driver reads, frames (LineFramer, settings from the profile) and calls on_scan once
-//   per complete scan with RawScan{data, id(), Clock::monotonic() at completion}.
+//   (e.g. permission_denied naming the port) but the reader thread runs anyway, in state
+//   disconnected, and keeps reopening with backoff: a scanner plugged in later comes into
+//   service by itself. The reader thread reads, frames (LineFramer, settings from the
+//   profile) and calls on_scan once per complete scan with RawScan{data, id(),
+//   Clock::monotonic() at completion}.
 // Disconnects: a read Error closes the stream, drops any partial scan (counted), sets state
 //   disconnected and reopens with exponential backoff (tuning.backoff_initial doubling up to
 //   tuning.backoff_max) until it succeeds (state in_service again) or stop() is called.

@@ -1,9 +1,11 @@
 // ScannerDriver seam: one attached scanner, opened with a firmware profile.
 //
 // start(): opens the device and begins delivering complete scans to `on_scan`, on a thread
-//   the driver owns. Returns an Error when the device cannot be opened (the message says
-//   why, e.g. permission denied on /dev/ttyUSB0). A driver that loses its device keeps
-//   trying to reopen it until stop(); state() tells where it is.
+//   the driver owns. When the device cannot be opened now, start() returns that Error (the
+//   message says why, e.g. permission denied on /dev/ttyUSB0) but the driver still runs and
+//   keeps trying, so a scanner plugged in later comes into service by itself. A driver that
+//   loses its device likewise keeps trying to reopen it until stop(); state() tells where
+//   it is. Only a misuse (started twice, no handler) returns an Error without running.
 // on_scan: called once per complete scan, never concurrently with itself for one driver.
 //   It must not block for long (it only queues the scan).
 // feedback(): asks the scanner to give the operator a good/bad/warning/storage-full signal.

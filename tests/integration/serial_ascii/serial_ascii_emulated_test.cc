@@ -225,12 +225,14 @@ TEST_F(EmulatedSerialScanner, WithoutAckTheAckWaitingScannerSendsNothingMore) {
   EXPECT_FALSE(scans_.wait_for_count(2, 500ms));
 }
 
-TEST_F(EmulatedSerialScanner, MissingPortFailsStartWithAnErrorNamingIt) {
+TEST_F(EmulatedSerialScanner, MissingPortIsReportedByNameAndKeptBeingRetried) {
   SerialAsciiDriver drv("/dev/ttyUSB5", profile_, clock_);
   auto st = drv.start([](RawScan) {});
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, "device_not_found");
   EXPECT_NE(st.error().message.find("/dev/ttyUSB5"), std::string::npos) << st.error().message;
+  EXPECT_EQ(drv.state(), DriverState::disconnected);
+  drv.stop();
   EXPECT_EQ(drv.state(), DriverState::stopped);
 }
 

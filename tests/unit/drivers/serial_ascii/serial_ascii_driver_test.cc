@@ -223,17 +223,27 @@ TEST(SerialAsciiDriver, SuffixlessScanIsDeliveredAfterIdleTimeout) {
   EXPECT_EQ(drv.stats().framer.idle_flushes, 1u);
 }
 
-TEST(SerialAsciiDriver, StartFailsWithTheOpenErrorAndRunsNothing) {
+TEST(SerialAsciiDriver, StartReportsTheOpenErrorAndKeepsRetryingUntilThePortAppears) {
   SystemClock clock;
   FakeFactory ff;
   ff.add_error("permission_denied");
+  ff.add_error("device_not_found");
+  auto dev = std::make_shared<FakeDevice>();
+  ff.add_device(dev);
   SerialAsciiDriver drv("/dev/ttyUSB0", test_profile(), clock, ff.factory(), fast_tuning());
-  auto st = drv.start([](RawScan) {});
+  Scans scans;
+  auto st = drv.start([&](RawScan s) { scans.add(std::move(s)); });
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, "permission_denied");
+  EXPECT_EQ(drv.state(), DriverState::disconnected);
+  // Plugged in (or permission fixed) later: in service without a restart.
+  ASSERT_TRUE(eventually([&] { return drv.state() == DriverState::in_service; }));
+  EXPECT_EQ(ff.opens(), 3);
+  dev->push("LATE\r\n");
+  ASSERT_TRUE(scans.wait_for_count(1));
+  EXPECT_EQ(scans.data(), std::vector<std::string>{"LATE"});
+  drv.stop();
   EXPECT_EQ(drv.state(), DriverState::stopped);
-  std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(ff.opens(), 1);  // no background retries after a failed start
 }
 
 TEST(SerialAsciiDriver, DeviceErrorDisconnectsThenReopensWithBackoff) {
