@@ -18,7 +18,7 @@ DEB_PACKAGES := \
   mosquitto mosquitto-clients \
   umockdev libumockdev-dev
 
-.PHONY: deps configure build demo test test-asan bench clean
+.PHONY: deps configure build demo test test-asan test-tsan bench clean
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -43,10 +43,13 @@ demo: build
 	build/$(PRESET)/tests/demo/scanedge-demo
 
 test: build
-	cd build/$(PRESET) && ctest --output-on-failure -j 2 --timeout 900
+	ctest --preset $(PRESET) -j 2 --timeout 900
 
 test-asan:
 	$(MAKE) test PRESET=asan
+
+test-tsan:
+	$(MAKE) test PRESET=tsan
 
 bench: deps
 	cmake --preset release >/dev/null && cmake --build --preset release -j $(JOBS)

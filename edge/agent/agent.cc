@@ -197,6 +197,21 @@ nlohmann::json Agent::Impl::status() const {
   j["version"] = SCANEDGE_VERSION;
   const auto ss = sync->status();
   j["broker"] = {{"uri", cfg.mqtt_uri}, {"connected", ss.connected}};
+  nlohmann::json sj{{"acks_applied", ss.acks_applied},     {"bad_acks", ss.bad_acks},
+                    {"stale_acks", ss.stale_acks},         {"duplicate_acks", ss.duplicate_acks},
+                    {"ignored_messages", ss.ignored_messages}, {"publish_failures", ss.publish_failures},
+                    {"downlinks", ss.downlinks}};
+  for (Stream s : kAllStreams) {
+    const auto& st = ss.stream(s);
+    sj[std::string(to_string(s))] = {{"sent_through", st.sent_through},
+                                     {"acked_through", st.acked_through},
+                                     {"batches_sent", st.batches_sent},
+                                     {"events_sent", st.events_sent},
+                                     {"resends", st.resends},
+                                     {"last_ack_age_ms", st.last_ack_age ? nlohmann::json(st.last_ack_age->count())
+                                                                         : nlohmann::json(nullptr)}};
+  }
+  j["sync"] = std::move(sj);
   nlohmann::json ob = nlohmann::json::object();
   for (Stream s : kAllStreams) {
     auto st = outbox->stats(s);

@@ -7,6 +7,18 @@ namespace scanedge::bus {
 struct BusClient::Impl {
   std::string endpoint;
   zmq::context_t ctx{1};
+  std::unique_ptr<zmq::socket_t> sock;
+
+  zmq::socket_t& socket() {
+    if (!sock) {
+      sock = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::dealer);
+      sock->set(zmq::sockopt::linger, 0);
+      sock->connect(endpoint);
+    }
+    return *sock;
+  }
+  // Closing with linger 0 discards whatever is still queued: an abandoned request is gone.
+  void reset() { sock.reset(); }
 };
 
 BusClient::BusClient(const std::string& endpoint) : impl_(std::make_unique<Impl>()) { impl_->endpoint = endpoint; }
@@ -19,11 +31,7 @@ Result<nlohmann::json> BusClient::request(const nlohmann::json& req, std::chrono
 
 Result<nlohmann::json> BusClient::request_raw(const std::string& body, std::chrono::milliseconds timeout) {
   try {
-    // A fresh socket per request: a late reply to an abandoned request can never be taken
-    // for the answer to the next one.
-    zmq::socket_t sock(impl_->ctx, zmq::socket_type::dealer);
-    sock.set(zmq::sockopt::linger, 0);
-    sock.connect(impl_->endpoint);
+    zmq::socket_t& sock = impl_->socket();
     sock.send(zmq::message_t(), zmq::send_flags::sndmore);  // REQ-style empty delimiter
     sock.send(zmq::buffer(body), zmq::send_flags::none);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -43,9 +51,11 @@ Result<nlohmann::json> BusClient::request_raw(const std::string& body, std::chro
       if (j.is_discarded()) return make_error("bad_reply", "the agent's reply is not JSON");
       return j;
     }
+    impl_->reset();
     return make_error("unreachable", "no reply from scanedged at " + impl_->endpoint + " within " +
                                          std::to_string(timeout.count()) + " ms (is the agent running?)");
   } catch (const zmq::error_t& e) {
+    impl_->reset();
     return make_error("unreachable", "cannot talk to scanedged at " + impl_->endpoint + ": " + e.what());
   }
 }

@@ -2,8 +2,11 @@
 //
 // request() sends one JSON request and waits up to `timeout` for its reply. Errors (code
 // "unreachable" when nothing answered in time, "bad_reply" when the reply is not JSON) are
-// values. A reply that arrives after its request timed out is discarded (each request
-// carries a fresh DEALER socket identity). Threading: one BusClient per thread.
+// values. The client keeps one connection open between requests (a new ZeroMQ connection
+// costs about as much as the request itself). After a timeout it throws the connection away
+// with anything still queued on it, so an abandoned request is never delivered later and its
+// late reply can never be taken for the answer to the next one.
+// Threading: one BusClient per thread.
 #pragma once
 
 #include <chrono>

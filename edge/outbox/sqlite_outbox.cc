@@ -89,6 +89,7 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::open(const OutboxOptions& op
   box->writer_ = std::move(*writer);
   storage::Database& w = *box->writer_;
   if (auto s = w.exec("PRAGMA synchronous=" + sync); !s) return with_context(s.error(), doing);
+  box->synchronous_ = sync;
   if (options.max_page_count > 0) {
     auto cap = w.query_int("PRAGMA max_page_count=" + std::to_string(options.max_page_count));
     if (!cap) return with_context(cap.error(), doing);
@@ -338,7 +339,16 @@ Result<std::int64_t> SqliteOutbox::apply_ack(Stream stream, std::int64_t acked_t
     if (auto s = rec.bind(1, name).bind(2, acked_through).bind(3, deleted).bind(4, bytes).run(); !s) return s;
     return tx->commit();
   };
-  if (Status s = prune(); !s) {
+  // An ack need not be fsynced on its own: if power fails before the next durable commit
+  // makes it stick, the device merely resends events the ledger already applied, and the
+  // ledger acks them again as duplicates. Skipping that fsync keeps the writer lock short, so
+  // a scan's commit never waits behind an ack's disk flush. (WAL mode: the database stays
+  // consistent either way; the next synchronous=FULL commit syncs these frames too.)
+  const bool durable = synchronous_ == "full" || synchronous_ == "extra";
+  if (durable) (void)writer_->exec("PRAGMA synchronous=NORMAL");
+  Status pruned = prune();
+  if (durable) (void)writer_->exec("PRAGMA synchronous=" + synchronous_);
+  if (Status s = pruned; !s) {
     (void)load_counters();
     return with_context(s.error(), "outbox apply_ack of " + name + " through " + std::to_string(acked_through) +
                                        " failed, nothing changed");

@@ -93,6 +93,7 @@ class SqliteOutbox final : public Outbox {
   WriterStatements w_;                         // guarded by writer_mu_
   std::array<Counters, 2> counters_{};         // guarded by writer_mu_; indexed by Stream
   bool counters_valid_ = false;                // guarded by writer_mu_
+  std::string synchronous_ = "full";           // as configured (lower case)
 
   std::mutex reader_mu_;
   std::unique_ptr<storage::Database> reader_;  // guarded by reader_mu_

@@ -125,8 +125,8 @@ void ConfirmPipeline::process(std::vector<Item>& group) {
 
   if (committed) book_ = std::move(working);
 
-  // Counters, the task summary and the uplink wake-up come before the replies: whoever gets
-  // a reply and then asks for status sees its scan counted.
+  // Counters and the task summary come before the replies: whoever gets a reply and then
+  // asks for status sees its scan counted.
   {
     std::uint64_t confirmed = 0;
     for (const auto& d : decisions) confirmed += d.outcome == confirm::Outcome::confirmed ? 1 : 0;
@@ -140,10 +140,7 @@ void ConfirmPipeline::process(std::vector<Item>& group) {
       stats_.failed += decisions.size();
     }
   }
-  if (committed) {
-    publish_summary();
-    if (!drafts.empty() && hooks_.committed) hooks_.committed();
-  }
+  if (committed) publish_summary();
 
   std::size_t di = 0;
   for (std::size_t i = 0; i < group.size(); ++i) {
@@ -168,6 +165,9 @@ void ConfirmPipeline::process(std::vector<Item>& group) {
       if (t.done) t.done(res);
     }
   }
+  // Wake the uplink only after the replies are out: the operator's feedback must not queue
+  // behind the sync work (page read, publish) on a small CPU.
+  if (committed && !drafts.empty() && hooks_.committed) hooks_.committed();
 }
 
 void ConfirmPipeline::publish_summary() {

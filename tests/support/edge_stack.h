@@ -36,6 +36,7 @@ class EdgeStack {
   void kill_agent();
   int stop_agent();
   pid_t agent_pid() const { return agent_.pid(); }
+  pid_t ledger_pid() const { return ledger_.pid(); }
 
   const std::string& bus_endpoint() const { return bus_; }
   const std::string& pub_endpoint() const { return pub_; }

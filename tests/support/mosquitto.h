@@ -23,6 +23,7 @@ class Mosquitto {
   int port() const { return port_; }
   std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   bool running() { return proc_.running(); }
+  pid_t pid() const { return proc_.pid(); }
   const std::string& log_path() const { return log_; }
 
  private:
