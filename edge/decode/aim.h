@@ -6,6 +6,14 @@
 // symbol is implied by the id and not sent), a GTIN symbol (EAN/UPC, ITF-14), or
 // free text. Adding a symbology = adding a row in aim.cc.
 //
+// GS1 element strings: ]C1 gs1-128, ]e0 gs1-databar, ]d2 gs1-datamatrix, ]Q3 gs1-qr,
+// ]J1 gs1-dotcode, ]z1 gs1-aztec (FNC1 in first position). GTINs: ]E0 ean-13/upc-a/upc-e,
+// ]E3 ean-13 + add-on, ]E4 ean-8, ]I1 itf-14. Text, possibly a GS1 Digital Link URI: every
+// other id (]Q1 qr, ]d1 datamatrix, ]L0 pdf417, ]z0 aztec, ]A0 code-39, ]C0 code-128,
+// ]G0 code-93, ]F0 codabar, ]X0 other, ...). Ids whose data carries ECI escape
+// sequences (e.g. ]Q4, ]d5: FNC1 first plus ECI) are text: their data is not plain
+// element strings.
+//
 // Pure functions over constant data: thread-safe, no allocation.
 #pragma once
 
@@ -44,5 +52,8 @@ AimMatch match_aim(std::string_view data);
 
 // Whether AIM content of this kind carries GS1 element strings.
 constexpr bool carries_gs1(AimContent c) { return c == AimContent::kGs1; }
+
+// Whether AIM content of this kind may be a GS1 Digital Link URI (free text).
+constexpr bool may_carry_digital_link(AimContent c) { return c == AimContent::kText; }
 
 }  // namespace scanedge::decode

@@ -1,5 +1,6 @@
 #include "edge/decode/decoder.h"
 
+#include <span>
 #include <vector>
 
 #include "edge/decode/aim.h"
@@ -129,16 +130,9 @@ DecodeResult decode_ean(const AimMatch& aim, std::string_view p) {
   return plain_result(std::move(d), p);
 }
 
-DecodeResult decode_gs1(const AimMatch& aim, std::string_view data, int reference_year) {
-  std::vector<ParsedAi> parsed;
-  parsed.reserve(8);
-  if (auto err = parse_element_strings(data, aim.length, reference_year, parsed)) {
-    return failure(std::move(*err));
-  }
-  if (auto err = check_pair_rules(parsed)) return failure(std::move(*err));
-
-  Decoded d = base(aim);
-  d.kind = std::string(kKindGs1);
+// Fills ais, identity and the canonical Digital Link from validated element strings.
+void fill_from_element_strings(Decoded& d, std::span<const ParsedAi> parsed,
+                               int reference_year) {
   d.ais.reserve(parsed.size());
   Identity& id = d.identity;
   for (const ParsedAi& a : parsed) {
@@ -163,6 +157,35 @@ DecodeResult decode_gs1(const AimMatch& aim, std::string_view data, int referenc
     }
   }
   d.digital_link = canonical_digital_link(parsed);
+}
+
+DecodeResult decode_gs1(const AimMatch& aim, std::string_view data, int reference_year) {
+  std::vector<ParsedAi> parsed;
+  parsed.reserve(8);
+  if (auto err = parse_element_strings(data, aim.length, reference_year, parsed)) {
+    return failure(std::move(*err));
+  }
+  if (auto err = check_pair_rules(parsed)) return failure(std::move(*err));
+
+  Decoded d = base(aim);
+  d.kind = std::string(kKindGs1);
+  fill_from_element_strings(d, parsed, reference_year);
+  return success(std::move(d));
+}
+
+// Text that may be a GS1 Digital Link URI: kind "digital-link", an error for an invalid
+// Digital Link, or plain text for any other URL.
+DecodeResult decode_text(const AimMatch& aim, std::string_view data, int reference_year) {
+  const std::string_view payload = data.substr(aim.length);
+  if (!starts_with_http_scheme(data, aim.length)) return plain_result(base(aim), payload);
+  DigitalLinkParse dl;
+  if (auto err = parse_digital_link(data, aim.length, reference_year, dl)) {
+    return failure(std::move(*err));
+  }
+  if (!dl.is_digital_link) return plain_result(base(aim), payload);
+  Decoded d = base(aim);
+  d.kind = std::string(kKindDigitalLink);
+  fill_from_element_strings(d, dl.ais, reference_year);
   return success(std::move(d));
 }
 
@@ -193,10 +216,12 @@ DecodeResult decode(std::string_view data, const DecodeOptions& options) {
       case AimContent::kText:
         break;
     }
-    return plain_result(base(aim), payload);
+    return decode_text(aim, data, year);
   }
 
-  // No AIM id: GS (= FNC1) first, or a profile saying so, means element strings.
+  // No AIM id: a URI may be a Digital Link; GS (= FNC1) first, or a profile saying so,
+  // means element strings.
+  if (starts_with_http_scheme(data, 0)) return decode_text(aim, data, year);
   if (data[0] == kGs || options.gs1_without_aim) return decode_gs1(aim, data, year);
   const std::size_t n = data.size();
   if ((n == 8 || n == 12 || n == 13 || n == 14) && all_digits(data)) {

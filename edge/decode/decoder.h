@@ -4,7 +4,11 @@
 // (]C1 ]e0 ]d2 ]Q3 ]J1, or data starting with GS = FNC1) are parsed as element strings
 // (gs1_element_string.h) and checked against the pair rules (gs1_pair_rules.h); EAN/UPC
 // and ITF-14 symbols, and bare 8/12/13/14-digit data, are GTINs with a verified check
-// digit, normalised to GTIN-14 (gtin.h); anything else is plain text.
+// digit, normalised to GTIN-14 (gtin.h); an http(s) URI in a text symbol (]Q1 ]d1 ]L0 ...)
+// or without an AIM id is tried as a GS1 Digital Link (digital_link.h): kind
+// "digital-link" with the same ais/identity as the element strings it carries (ais in URI
+// order: path, then query; values percent-decoded), an error if it is a Digital Link but
+// invalid, plain text if it is an ordinary URL; anything else is plain text.
 //
 // Contract:
 // - decode() never crashes and never reads out of bounds, whatever the bytes; it returns
