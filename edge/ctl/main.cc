@@ -9,11 +9,14 @@
 //   scanedgectl [...] task put FILE
 //       Loads a task document (JSON) into the agent. Exit 0 when accepted, 1 when refused.
 //   scanedgectl decode [--json] DATA
-//       Decodes DATA locally (no agent needed). With --json prints the decode contract object
-//       on stdout. Exit 0 when valid, 1 when invalid.
+//   scanedgectl decode [--json] --epc HEX
+//       Decodes DATA (or, with --epc, an EPC given as hex) locally (no agent needed). With
+//       --json prints the decode contract object on stdout. Exit 0 when valid, 1 when
+//       invalid. Exactly one of DATA and --epc.
 // Usage errors exit 2.
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +24,7 @@
 #include "edge/bus/bus_client.h"
 #include "edge/config/agent_config.h"
 #include "edge/decode/decoder.h"
+#include "edge/decode/epc.h"
 
 namespace {
 
@@ -42,8 +46,8 @@ int print_reply(const scanedge::Result<nlohmann::json>& r) {
   return 0;
 }
 
-int cmd_decode(const std::string& data, bool json) {
-  const auto r = scanedge::decode::decode(data);
+int cmd_decode(const std::string& data, const std::optional<std::string>& epc_hex, bool json) {
+  const auto r = epc_hex ? scanedge::decode::decode_epc(*epc_hex) : scanedge::decode::decode(data);
   const nlohmann::json j = scanedge::decode::to_json(r);
   if (json) {
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -67,6 +71,11 @@ int cmd_decode(const std::string& data, bool json) {
   show("expiry:    ", id.expiry);
   show("sscc:      ", id.sscc);
   if (v.kind == "plain") std::cout << "text:      " << v.text << "\n";
+  show("epc:       ", id.epc);
+  if (v.epc) {
+    std::cout << "scheme:    " << v.epc->scheme << "\nfilter:    " << v.epc->filter
+              << "\ntag uri:   " << v.epc->tag_uri << "\n";
+  }
   if (v.digital_link) std::cout << "link:      " << *v.digital_link << "\n";
   return 0;
 }
@@ -104,12 +113,28 @@ int main(int argc, char** argv) {
   std::string decode_data;
   bool decode_json = false;
   decode->add_flag("--json", decode_json, "Print the decode contract JSON");
-  decode->add_option("DATA", decode_data, "Data exactly as a scanner delivers it")->required();
+  std::string decode_epc_hex;
+  auto* decode_data_opt = decode->add_option("DATA", decode_data, "Data exactly as a scanner delivers it");
+  auto* decode_epc_opt = decode->add_option("--epc", decode_epc_hex, "Decode an EPC given as hex digits instead");
+  decode_epc_opt->excludes(decode_data_opt);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help/--version exit 0; every usage error exits 2 (CLI11's own codes are 1xx).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   const auto timeout = std::chrono::milliseconds(timeout_ms);
 
-  if (decode->parsed()) return cmd_decode(decode_data, decode_json);
+  if (decode->parsed()) {
+    if (decode_data_opt->count() == 0 && decode_epc_opt->count() == 0) {
+      std::cerr << "scanedgectl decode: give DATA or --epc HEX\n" << decode->help();
+      return 2;
+    }
+    return cmd_decode(decode_data,
+                      decode_epc_opt->count() > 0 ? std::optional<std::string>(decode_epc_hex) : std::nullopt,
+                      decode_json);
+  }
 
   scanedge::bus::BusClient client(resolve_endpoint(bus, config_path));
   if (status->parsed()) return print_reply(client.request({{"v", 1}, {"op", "status"}}, timeout));

@@ -81,6 +81,12 @@ nlohmann::json to_json(const DecodeResult& result) {
            {"count", id.count ? json(*id.count) : json(nullptr)}}},
          {"digital_link", opt(d.digital_link)}};
   if (d.kind == kKindPlain) j["text"] = valid_utf8(d.text);
+  if (d.epc) {
+    j["scheme"] = d.epc->scheme;
+    j["filter"] = d.epc->filter;
+    j["uri"] = valid_utf8(d.epc->uri);
+    j["tag_uri"] = valid_utf8(d.epc->tag_uri);
+  }
   return j;
 }
 

@@ -29,6 +29,14 @@ struct Identity {
   std::optional<std::int64_t> count;  // AI 30 or 37 (the first present)
 };
 
+// What an EPC result (kind "epc") adds: the EPC Tag Data Standard scheme and URIs.
+struct EpcInfo {
+  std::string scheme;   // "sgtin-96", "sgtin-198", "sscc-96", ... (as in the tag URI)
+  int filter = 0;       // filter value, 0..7
+  std::string uri;      // pure identity URI, "urn:epc:id:sgtin:0614141.812345.6789"
+  std::string tag_uri;  // tag URI, "urn:epc:tag:sgtin-96:3.0614141.812345.6789"
+};
+
 // Kinds (the `kind` field): see kind_* constants in decoder.h.
 struct Decoded {
   std::string aim;        // "]C1" etc.; "" when the data carries no AIM identifier
@@ -38,6 +46,7 @@ struct Decoded {
   Identity identity;
   std::string text;  // kind "plain": the data after the AIM id, bytes as delivered
   std::optional<std::string> digital_link;  // canonical https://id.gs1.org/... when keyed
+  std::optional<EpcInfo> epc;  // kind "epc" only (epc.h); rendered as scheme/filter/uri/tag_uri
 };
 
 // `code` is one of the error_code constants (error_codes.h); `offset` is the byte offset in
