@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "edge/decode/digital_link.h"
 #include "edge/decode/decoder.h"
+#include "edge/decode/digital_link.h"
 #include "edge/decode/epc_bits.h"
 #include "edge/decode/epc_fields.h"
 #include "edge/decode/epc_partition.h"
@@ -47,24 +47,24 @@ constexpr std::size_t kPartitionPos = 11;
 constexpr std::size_t kPrefixPos = 14;
 
 const std::array<EpcScheme, 9> kSchemes = {{
-    {0x30, "sgtin-96", "SGTIN-96", EpcKey::kSgtin, 96, &kSgtinPartitions, false,
-     EpcTail::kInteger, 38, 0, "serial"},
-    {0x31, "sscc-96", "SSCC-96", EpcKey::kSscc, 96, &kSsccPartitions, false,
-     EpcTail::kReserved, 24, 0, "unallocated bits"},
-    {0x32, "sgln-96", "SGLN-96", EpcKey::kSgln, 96, &kSglnPartitions, false,
-     EpcTail::kInteger, 41, 0, "extension"},
-    {0x33, "grai-96", "GRAI-96", EpcKey::kGrai, 96, &kGraiPartitions, false,
-     EpcTail::kInteger, 38, 0, "serial"},
-    {0x34, "giai-96", "GIAI-96", EpcKey::kGiai, 96, &kGiai96Partitions, false,
-     EpcTail::kNone, 0, 0, ""},
+    {0x30, "sgtin-96", "SGTIN-96", EpcKey::kSgtin, 96, &kSgtinPartitions, false, EpcTail::kInteger,
+     38, 0, "serial"},
+    {0x31, "sscc-96", "SSCC-96", EpcKey::kSscc, 96, &kSsccPartitions, false, EpcTail::kReserved, 24,
+     0, "unallocated bits"},
+    {0x32, "sgln-96", "SGLN-96", EpcKey::kSgln, 96, &kSglnPartitions, false, EpcTail::kInteger, 41,
+     0, "extension"},
+    {0x33, "grai-96", "GRAI-96", EpcKey::kGrai, 96, &kGraiPartitions, false, EpcTail::kInteger, 38,
+     0, "serial"},
+    {0x34, "giai-96", "GIAI-96", EpcKey::kGiai, 96, &kGiai96Partitions, false, EpcTail::kNone, 0, 0,
+     ""},
     {0x36, "sgtin-198", "SGTIN-198", EpcKey::kSgtin, 198, &kSgtinPartitions, false,
      EpcTail::kString, 140, 20, "serial"},
-    {0x37, "grai-170", "GRAI-170", EpcKey::kGrai, 170, &kGraiPartitions, false,
-     EpcTail::kString, 112, 16, "serial"},
-    {0x38, "giai-202", "GIAI-202", EpcKey::kGiai, 202, &kGiai202Partitions, true,
-     EpcTail::kNone, 0, 0, ""},
-    {0x39, "sgln-195", "SGLN-195", EpcKey::kSgln, 195, &kSglnPartitions, false,
-     EpcTail::kString, 140, 20, "extension"},
+    {0x37, "grai-170", "GRAI-170", EpcKey::kGrai, 170, &kGraiPartitions, false, EpcTail::kString,
+     112, 16, "serial"},
+    {0x38, "giai-202", "GIAI-202", EpcKey::kGiai, 202, &kGiai202Partitions, true, EpcTail::kNone, 0,
+     0, ""},
+    {0x39, "sgln-195", "SGLN-195", EpcKey::kSgln, 195, &kSglnPartitions, false, EpcTail::kString,
+     140, 20, "extension"},
 }};
 
 const EpcScheme* find_scheme(unsigned header) {
@@ -76,22 +76,32 @@ const EpcScheme* find_scheme(unsigned header) {
 
 std::string_view ref_name(EpcKey key) {
   switch (key) {
-    case EpcKey::kSgtin: return "item reference";
-    case EpcKey::kSscc: return "serial reference";
-    case EpcKey::kSgln: return "location reference";
-    case EpcKey::kGrai: return "asset type";
-    case EpcKey::kGiai: return "individual asset reference";
+    case EpcKey::kSgtin:
+      return "item reference";
+    case EpcKey::kSscc:
+      return "serial reference";
+    case EpcKey::kSgln:
+      return "location reference";
+    case EpcKey::kGrai:
+      return "asset type";
+    case EpcKey::kGiai:
+      return "individual asset reference";
   }
   return "reference";
 }
 
 std::string_view id_scheme(EpcKey key) {
   switch (key) {
-    case EpcKey::kSgtin: return "sgtin";
-    case EpcKey::kSscc: return "sscc";
-    case EpcKey::kSgln: return "sgln";
-    case EpcKey::kGrai: return "grai";
-    case EpcKey::kGiai: return "giai";
+    case EpcKey::kSgtin:
+      return "sgtin";
+    case EpcKey::kSscc:
+      return "sscc";
+    case EpcKey::kSgln:
+      return "sgln";
+    case EpcKey::kGrai:
+      return "grai";
+    case EpcKey::kGiai:
+      return "giai";
   }
   return "";
 }
@@ -122,7 +132,9 @@ DecodeResult string_error(const EpcScheme& s, std::string_view field, EpcStringR
   m += ": ";
   m += field;
   switch (e.status) {
-    case EpcStringStatus::kEmpty: m += " is empty"; break;
+    case EpcStringStatus::kEmpty:
+      m += " is empty";
+      break;
     case EpcStringStatus::kBadChar:
       m += " has a character outside GS1 set 82 at bit " + std::to_string(e.bit_pos);
       break;
@@ -132,7 +144,8 @@ DecodeResult string_error(const EpcScheme& s, std::string_view field, EpcStringR
     case EpcStringStatus::kNonZeroAfter:
       m += " has non-zero bits after its end (bit " + std::to_string(e.bit_pos) + ")";
       break;
-    case EpcStringStatus::kOk: break;
+    case EpcStringStatus::kOk:
+      break;
   }
   return fail(std::move(m), e.bit_pos);
 }
@@ -163,9 +176,9 @@ DecodeResult decode_epc(std::string_view hex) {
                          *bad);
   }
   if (hex.size() % 2 != 0) {
-    return fail_at_digit("EPC: odd number of hex digits (" + std::to_string(hex.size()) +
-                             "); an EPC is whole bytes",
-                         hex.size());
+    return fail_at_digit(
+        "EPC: odd number of hex digits (" + std::to_string(hex.size()) + "); an EPC is whole bytes",
+        hex.size());
   }
   const auto header = static_cast<unsigned>(read_bits(bits, 0, kHeaderBits));
   const EpcScheme* sp = find_scheme(header);
@@ -182,8 +195,7 @@ DecodeResult decode_epc(std::string_view hex) {
   const std::size_t word_digits = round_up(s.bits, 16) / 4;
   if (hex.size() != byte_digits && hex.size() != word_digits) {
     std::string m{s.label};
-    m += ": " + std::to_string(hex.size()) + " hex digits, expected " +
-         std::to_string(byte_digits);
+    m += ": " + std::to_string(hex.size()) + " hex digits, expected " + std::to_string(byte_digits);
     if (word_digits != byte_digits) m += " or " + std::to_string(word_digits);
     m += " (" + std::to_string(s.bits) + " bits)";
     return fail_at_digit(std::move(m), hex.size() < byte_digits ? hex.size() : byte_digits);
@@ -199,8 +211,7 @@ DecodeResult decode_epc(std::string_view hex) {
   const auto filter = static_cast<int>(read_bits(bits, kFilterPos, 3));
   const auto partition = static_cast<unsigned>(read_bits(bits, kPartitionPos, 3));
   if (partition > 6) {
-    return fail(std::string(s.label) + ": partition value 7 is not valid (0..6)",
-                kPartitionPos);
+    return fail(std::string(s.label) + ": partition value 7 is not valid (0..6)", kPartitionPos);
   }
   const EpcPartitionRow& row = (*s.partitions)[partition];
 
@@ -208,8 +219,8 @@ DecodeResult decode_epc(std::string_view hex) {
   const std::uint64_t prefix = read_bits(bits, kPrefixPos, row.prefix_bits);
   if (prefix >= epc_pow10(row.prefix_digits)) {
     return fail(std::string(s.label) + ": company prefix " + std::to_string(prefix) +
-                    " has more than " + std::to_string(row.prefix_digits) +
-                    " digits (partition " + std::to_string(partition) + ")",
+                    " has more than " + std::to_string(row.prefix_digits) + " digits (partition " +
+                    std::to_string(partition) + ")",
                 kPrefixPos);
   }
   std::string cp;
@@ -244,8 +255,11 @@ DecodeResult decode_epc(std::string_view hex) {
   const std::size_t tail_pos = ref_pos + row.ref_bits;
   std::string tail;
   switch (s.tail) {
-    case EpcTail::kNone: break;
-    case EpcTail::kInteger: append_decimal(tail, read_bits(bits, tail_pos, s.tail_bits)); break;
+    case EpcTail::kNone:
+      break;
+    case EpcTail::kInteger:
+      append_decimal(tail, read_bits(bits, tail_pos, s.tail_bits));
+      break;
     case EpcTail::kReserved:
       if (!bits_zero(bits, tail_pos, tail_pos + s.tail_bits)) {
         std::size_t k = tail_pos;
@@ -258,7 +272,8 @@ DecodeResult decode_epc(std::string_view hex) {
     case EpcTail::kString: {
       const EpcStringResult e =
           decode_epc_string(bits, tail_pos, s.tail_bits, s.tail_max_chars, tail);
-      if (e.status != EpcStringStatus::kOk) return string_error(s, s.tail_name, e, s.tail_max_chars);
+      if (e.status != EpcStringStatus::kOk)
+        return string_error(s, s.tail_name, e, s.tail_max_chars);
       break;
     }
   }

@@ -24,7 +24,8 @@ std::optional<std::size_t> load_hex(std::string_view hex, EpcBits& out) {
     if (v < 0) return k;
     if (k < EpcBits::kMaxHexDigits) {
       const unsigned shift = k % 2 == 0 ? 4u : 0u;
-      out.bytes[k / 2] = static_cast<std::uint8_t>(out.bytes[k / 2] | (static_cast<unsigned>(v) << shift));
+      out.bytes[k / 2] =
+          static_cast<std::uint8_t>(out.bytes[k / 2] | (static_cast<unsigned>(v) << shift));
     }
   }
   return std::nullopt;

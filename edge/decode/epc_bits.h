@@ -22,7 +22,9 @@ struct EpcBits {
   static constexpr std::size_t kMaxHexDigits = 64;
   std::array<std::uint8_t, kMaxHexDigits / 2> bytes{};
   std::size_t hex_digits = 0;  // digits delivered (may exceed kMaxHexDigits)
-  std::size_t bit_count() const { return 4 * (hex_digits < kMaxHexDigits ? hex_digits : kMaxHexDigits); }
+  std::size_t bit_count() const {
+    return 4 * (hex_digits < kMaxHexDigits ? hex_digits : kMaxHexDigits);
+  }
 };
 
 // Index of the first byte of `hex` that is not a hex digit, or nullopt when all are.

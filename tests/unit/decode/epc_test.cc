@@ -1,6 +1,8 @@
 // decode_epc(): TDS worked examples per scheme, a round-trip property against a test-only
 // encoder (fields -> bits -> hex -> decode -> the URIs and GS1 keys those fields mean),
 // every error class, and the JSON contract of EPC results.
+#include "edge/decode/epc.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -11,7 +13,6 @@
 
 #include "edge/decode/decoder.h"
 #include "edge/decode/digital_link.h"
-#include "edge/decode/epc.h"
 #include "edge/decode/epc_partition.h"
 
 namespace scanedge::decode {
@@ -31,8 +32,8 @@ enum class Ref { kPadded, kInteger, kString };
 enum class Tail { kNone, kInteger, kString, kZeros };
 
 struct Spec {
-  const char* name;      // tag URI scheme
-  const char* id;        // pure identity scheme
+  const char* name;  // tag URI scheme
+  const char* id;    // pure identity scheme
   unsigned header;
   unsigned bits;
   std::vector<Row> rows;
@@ -42,18 +43,16 @@ struct Spec {
   unsigned tail_chars;
 };
 
-const std::vector<Row> kSgtinRows = {{40, 12, 4, 1},  {37, 11, 7, 2},  {34, 10, 10, 3},
-                                     {30, 9, 14, 4},  {27, 8, 17, 5},  {24, 7, 20, 6},
+const std::vector<Row> kSgtinRows = {{40, 12, 4, 1}, {37, 11, 7, 2}, {34, 10, 10, 3},
+                                     {30, 9, 14, 4}, {27, 8, 17, 5}, {24, 7, 20, 6},
                                      {20, 6, 24, 7}};
 const std::vector<Row> kSsccRows = {{40, 12, 18, 5}, {37, 11, 21, 6}, {34, 10, 24, 7},
                                     {30, 9, 28, 8},  {27, 8, 31, 9},  {24, 7, 34, 10},
                                     {20, 6, 38, 11}};
-const std::vector<Row> kSglnRows = {{40, 12, 1, 0}, {37, 11, 4, 1}, {34, 10, 7, 2},
-                                    {30, 9, 11, 3}, {27, 8, 14, 4}, {24, 7, 17, 5},
-                                    {20, 6, 21, 6}};
-const std::vector<Row> kGraiRows = {{40, 12, 4, 0}, {37, 11, 7, 1}, {34, 10, 10, 2},
-                                    {30, 9, 14, 3}, {27, 8, 17, 4}, {24, 7, 20, 5},
-                                    {20, 6, 24, 6}};
+const std::vector<Row> kSglnRows = {{40, 12, 1, 0}, {37, 11, 4, 1}, {34, 10, 7, 2}, {30, 9, 11, 3},
+                                    {27, 8, 14, 4}, {24, 7, 17, 5}, {20, 6, 21, 6}};
+const std::vector<Row> kGraiRows = {{40, 12, 4, 0}, {37, 11, 7, 1}, {34, 10, 10, 2}, {30, 9, 14, 3},
+                                    {27, 8, 17, 4}, {24, 7, 20, 5}, {20, 6, 24, 6}};
 const std::vector<Row> kGiai96Rows = {{40, 12, 42, 13}, {37, 11, 45, 14}, {34, 10, 48, 15},
                                       {30, 9, 52, 16},  {27, 8, 55, 17},  {24, 7, 58, 18},
                                       {20, 6, 62, 19}};
@@ -89,10 +88,10 @@ struct Fields {
   unsigned filter = 0;
   unsigned partition = 0;
   std::uint64_t prefix = 0;
-  std::uint64_t ref = 0;         // Ref::kPadded / kInteger
-  std::string ref_text;          // Ref::kString
-  std::uint64_t tail = 0;        // Tail::kInteger
-  std::string tail_text;         // Tail::kString
+  std::uint64_t ref = 0;   // Ref::kPadded / kInteger
+  std::string ref_text;    // Ref::kString
+  std::uint64_t tail = 0;  // Tail::kInteger
+  std::string tail_text;   // Tail::kString
 };
 
 void put(std::string& bits, std::uint64_t v, unsigned n) {
@@ -132,10 +131,17 @@ std::string encode_bits(const Fields& f) {
     put(bits, f.ref, r.ref_bits);
   }
   switch (s.tail) {
-    case Tail::kNone: break;
-    case Tail::kInteger: put(bits, f.tail, s.tail_bits); break;
-    case Tail::kString: put_text(bits, f.tail_text, s.tail_bits); break;
-    case Tail::kZeros: put(bits, 0, s.tail_bits); break;
+    case Tail::kNone:
+      break;
+    case Tail::kInteger:
+      put(bits, f.tail, s.tail_bits);
+      break;
+    case Tail::kString:
+      put_text(bits, f.tail_text, s.tail_bits);
+      break;
+    case Tail::kZeros:
+      put(bits, 0, s.tail_bits);
+      break;
   }
   EXPECT_EQ(bits.size(), s.bits) << f.scheme;
   return bits;
@@ -167,14 +173,29 @@ std::string uri_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '"': out += "%22"; break;
-      case '%': out += "%25"; break;
-      case '&': out += "%26"; break;
-      case '/': out += "%2F"; break;
-      case '<': out += "%3C"; break;
-      case '>': out += "%3E"; break;
-      case '?': out += "%3F"; break;
-      default: out += c;
+      case '"':
+        out += "%22";
+        break;
+      case '%':
+        out += "%25";
+        break;
+      case '&':
+        out += "%26";
+        break;
+      case '/':
+        out += "%2F";
+        break;
+      case '<':
+        out += "%3C";
+        break;
+      case '>':
+        out += "%3E";
+        break;
+      case '?':
+        out += "%3F";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -240,7 +261,8 @@ Decoded ok(std::string_view hex) {
 // Decodes and expects the error code and offset.
 DecodeError fails(std::string_view hex, std::string_view code, std::size_t offset) {
   const DecodeResult r = decode_epc(hex);
-  EXPECT_FALSE(r.ok()) << hex << " decoded as " << (r.ok() && r.value->epc ? r.value->epc->uri : "");
+  EXPECT_FALSE(r.ok()) << hex << " decoded as "
+                       << (r.ok() && r.value->epc ? r.value->epc->uri : "");
   EXPECT_EQ(r.error.code, code) << hex << ": " << r.error.message;
   EXPECT_EQ(r.error.offset, offset) << hex << ": " << r.error.message;
   EXPECT_FALSE(r.error.message.empty());
@@ -262,43 +284,66 @@ struct Example {
 
 TEST(Epc, TdsExamplesEveryScheme) {
   const std::vector<Example> examples = {
-      {"3074257BF7194E4000001A85", "sgtin-96", 3, "urn:epc:id:sgtin:0614141.812345.6789",
+      {"3074257BF7194E4000001A85",
+       "sgtin-96",
+       3,
+       "urn:epc:id:sgtin:0614141.812345.6789",
        "urn:epc:tag:sgtin-96:3.0614141.812345.6789",
        {{"01", "80614141123458"}, {"21", "6789"}},
        "https://id.gs1.org/01/80614141123458/21/6789"},
-      {"3174257BF4499602D2000000", "sscc-96", 3, "urn:epc:id:sscc:0614141.1234567890",
+      {"3174257BF4499602D2000000",
+       "sscc-96",
+       3,
+       "urn:epc:id:sscc:0614141.1234567890",
        "urn:epc:tag:sscc-96:3.0614141.1234567890",
        {{"00", "106141412345678908"}},
        "https://id.gs1.org/00/106141412345678908"},
-      {"3274257BF460720000000190", "sgln-96", 3, "urn:epc:id:sgln:0614141.12345.400",
+      {"3274257BF460720000000190",
+       "sgln-96",
+       3,
+       "urn:epc:id:sgln:0614141.12345.400",
        "urn:epc:tag:sgln-96:3.0614141.12345.400",
        {{"414", "0614141123452"}, {"254", "400"}},
        "https://id.gs1.org/414/0614141123452/254/400"},
-      {"3374257BF40C0E4000000190", "grai-96", 3, "urn:epc:id:grai:0614141.12345.400",
+      {"3374257BF40C0E4000000190",
+       "grai-96",
+       3,
+       "urn:epc:id:grai:0614141.12345.400",
        "urn:epc:tag:grai-96:3.0614141.12345.400",
        {{"8003", "00614141123452400"}},
        "https://id.gs1.org/8003/00614141123452400"},
-      {"3474257BF40000000000162E", "giai-96", 3, "urn:epc:id:giai:0614141.5678",
+      {"3474257BF40000000000162E",
+       "giai-96",
+       3,
+       "urn:epc:id:giai:0614141.5678",
        "urn:epc:tag:giai-96:3.0614141.5678",
        {{"8004", "06141415678"}},
        "https://id.gs1.org/8004/06141415678"},
       // SGTIN-198 as readers report it: 13 whole words (52 digits).
-      {"3674257BF6B7A659B2C2BF100000000000000000000000000000", "sgtin-198", 3,
+      {"3674257BF6B7A659B2C2BF100000000000000000000000000000",
+       "sgtin-198",
+       3,
        "urn:epc:id:sgtin:0614141.712345.32a%2Fb",
        "urn:epc:tag:sgtin-198:3.0614141.712345.32a%2Fb",
        {{"01", "70614141123451"}, {"21", "32a/b"}},
        "https://id.gs1.org/01/70614141123451/21/32a%2Fb"},
-      {"3974257BF46072CD9615F88000000000000000000000000000", "sgln-195", 3,
+      {"3974257BF46072CD9615F88000000000000000000000000000",
+       "sgln-195",
+       3,
        "urn:epc:id:sgln:0614141.12345.32a%2Fb",
        "urn:epc:tag:sgln-195:3.0614141.12345.32a%2Fb",
        {{"414", "0614141123452"}, {"254", "32a/b"}},
        "https://id.gs1.org/414/0614141123452/254/32a%2Fb"},
-      {"3774257BF40C0E59B2C2BF1000000000000000000000", "grai-170", 3,
+      {"3774257BF40C0E59B2C2BF1000000000000000000000",
+       "grai-170",
+       3,
        "urn:epc:id:grai:0614141.12345.32a%2Fb",
        "urn:epc:tag:grai-170:3.0614141.12345.32a%2Fb",
        {{"8003", "0061414112345232a/b"}},
        "https://id.gs1.org/8003/0061414112345232a%2Fb"},
-      {"3874257BF59B2C2BF10000000000000000000000000000000000", "giai-202", 3,
+      {"3874257BF59B2C2BF10000000000000000000000000000000000",
+       "giai-202",
+       3,
        "urn:epc:id:giai:0614141.32a%2Fb",
        "urn:epc:tag:giai-202:3.0614141.32a%2Fb",
        {{"8004", "061414132a/b"}},
@@ -340,7 +385,8 @@ TEST(Epc, SsccIdentityAndSglnWithoutExtension) {
   Fields f{"sgln-96", 1, 5, 614141, 12345, "", 0, ""};
   const Decoded d = ok(encode(f));
   EXPECT_EQ(d.epc->uri, "urn:epc:id:sgln:0614141.12345.0");
-  EXPECT_EQ(ais_of(d), (std::vector<std::pair<std::string, std::string>>{{"414", "0614141123452"}}));
+  EXPECT_EQ(ais_of(d),
+            (std::vector<std::pair<std::string, std::string>>{{"414", "0614141123452"}}));
   EXPECT_EQ(d.digital_link, "https://id.gs1.org/414/0614141123452");
   // The same for the string form "0".
   Fields g{"sgln-195", 1, 5, 614141, 12345, "", 0, "0"};
@@ -360,8 +406,7 @@ TEST(Epc, EmptyReferenceFieldsOfPartitionZero) {
 TEST(Epc, SerialEscapingInUrisButRawInKeys) {
   Fields f{"sgtin-198", 0, 5, 614141, 712345, "", 0, "\"%&/<>?!'()*+,-.:;=_"};
   const Decoded d = ok(encode(f));
-  EXPECT_EQ(d.epc->uri,
-            "urn:epc:id:sgtin:0614141.712345.%22%25%26%2F%3C%3E%3F!'()*+,-.:;=_");
+  EXPECT_EQ(d.epc->uri, "urn:epc:id:sgtin:0614141.712345.%22%25%26%2F%3C%3E%3F!'()*+,-.:;=_");
   EXPECT_EQ(d.identity.serial, "\"%&/<>?!'()*+,-.:;=_");
   EXPECT_EQ(d.ais[1].value, "\"%&/<>?!'()*+,-.:;=_");
   // Digital Link values are percent-encoded.
@@ -372,16 +417,15 @@ TEST(Epc, SerialEscapingInUrisButRawInKeys) {
 
 TEST(Epc, MaximumValuesDecode) {
   // SGTIN-96 serial 2^38-1, 20-character SGTIN-198 serial, 24-character GIAI-202.
-  EXPECT_EQ(ok(encode(Fields{"sgtin-96", 7, 0, 999999999999, 9, "", (1ull << 38) - 1, ""}))
-                .epc->tag_uri,
-            "urn:epc:tag:sgtin-96:7.999999999999.9.274877906943");
+  EXPECT_EQ(
+      ok(encode(Fields{"sgtin-96", 7, 0, 999999999999, 9, "", (1ull << 38) - 1, ""})).epc->tag_uri,
+      "urn:epc:tag:sgtin-96:7.999999999999.9.274877906943");
   EXPECT_EQ(ok(encode(Fields{"sgtin-198", 1, 6, 999999, 9999999, "", 0, "ABCDEFGHIJKLMNOPQRST"}))
                 .identity.serial,
             "ABCDEFGHIJKLMNOPQRST");
-  EXPECT_EQ(ok(encode(Fields{"giai-202", 0, 6, 1, 0, "abcdefghijklmnopqrstuvwx", 0, ""}))
-                .ais[0]
-                .value,
-            "000001abcdefghijklmnopqrstuvwx");
+  EXPECT_EQ(
+      ok(encode(Fields{"giai-202", 0, 6, 1, 0, "abcdefghijklmnopqrstuvwx", 0, ""})).ais[0].value,
+      "000001abcdefghijklmnopqrstuvwx");
   EXPECT_EQ(ok(encode(Fields{"giai-96", 0, 6, 0, (1ull << 62) - 1, "", 0, ""})).epc->uri,
             "urn:epc:id:giai:000000.4611686018427387903");
 }
@@ -669,7 +713,9 @@ TEST(EpcJson, ErrorObjectShape) {
 }
 
 TEST(EpcJson, NonEpcResultsHaveNoEpcFields) {
-  const json j = to_json(decode("]C10109506000134352" "10ABC123"));
+  const json j =
+      to_json(decode("]C10109506000134352"
+                     "10ABC123"));
   EXPECT_FALSE(j.contains("scheme"));
   EXPECT_FALSE(j.contains("filter"));
   EXPECT_FALSE(j.contains("uri"));
