@@ -1,67 +1,39 @@
 #include "edge/decode/gs1_ai_table.h"
 
-#include <algorithm>
 
 namespace scanedge::decode {
 namespace {
 
-constexpr AiComponent n_fixed(std::uint8_t len, Check c = Check::kNone) {
-  return AiComponent{Cset::kNumeric, len, len, c, false};
-}
-constexpr AiComponent n_var(std::uint8_t max) { return AiComponent{Cset::kNumeric, 1, max, Check::kNone, false}; }
-constexpr AiComponent x_var(std::uint8_t max) { return AiComponent{Cset::kCset82, 1, max, Check::kNone, false}; }
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// Kept sorted by AI. Source: GS1 Barcode Syntax Dictionary, release 2026-01-27.
-// First cut: the logistics keys and attributes the agent needs; issue 3 adds the rest.
-constexpr std::array<AiEntry, 18> kTable = {{
-    {"00", "SSCC", true, true, 1, {n_fixed(18, Check::kCsum)}, {}, "", true, ""},
-    {"01", "GTIN", true, true, 1, {n_fixed(14, Check::kCsum)}, {}, "255,37", true, "22,10,21|235"},
-    {"02", "CONTENT", true, true, 1, {n_fixed(14, Check::kCsum)}, {"37", ""}, "01,03", false, ""},
-    {"10", "BATCH/LOT", false, true, 1, {x_var(20)}, {"01,02,03,8006,8026", ""}, "", false, ""},
-    {"11", "PROD DATE", true, true, 1, {n_fixed(6, Check::kYymmd0)}, {"01,02,03,8006,8026", ""}, "", false, ""},
-    {"13", "PACK DATE", true, true, 1, {n_fixed(6, Check::kYymmd0)}, {"01,02,03,8006,8026", ""}, "", false, ""},
-    {"15", "BEST BEFORE or BEST BY", true, true, 1, {n_fixed(6, Check::kYymmd0)}, {"01,02,03,8006,8026", ""}, "", false, ""},
-    {"17", "USE BY or EXPIRY", true, true, 1, {n_fixed(6, Check::kYymmd0)}, {"01,02,03,255,8006,8026", ""}, "", false, ""},
-    {"21", "SERIAL", false, false, 1, {x_var(20)}, {"01,03,8006", ""}, "235", false, ""},
-    {"22", "CPV", false, false, 1, {x_var(20)}, {"01", ""}, "", false, ""},
-    {"235", "TPX", false, false, 1, {x_var(28)}, {"01", ""}, "", false, ""},
-    {"240", "ADDITIONAL ID", false, true, 1, {x_var(30)}, {"01,02,8006,8026", ""}, "", false, ""},
-    {"241", "CUST. PART No.", false, true, 1, {x_var(30)}, {"01,02,8006,8026", ""}, "", false, ""},
-    {"30", "VAR. COUNT", false, true, 1, {n_var(8)}, {"01,02", ""}, "", false, ""},
-    {"37", "COUNT", false, true, 1, {n_var(8)}, {"00", "02,8026"}, "", false, ""},
-    {"400", "ORDER NUMBER", false, true, 1, {x_var(30)}, {}, "", false, ""},
-    {"7001", "NSN", false, true, 1, {n_fixed(13)}, {"01,02,8006,8026", ""}, "", false, ""},
-    {"8004", "GIAI", false, true, 1, {x_var(30)}, {}, "", true, "7040"},
-}};
-
-// AIs are 2 to 4 digits; index rows by their first two digits for O(1)-ish lookup.
+// index[abcd] = 1 + row of the AI that is a prefix of the four digits "abcd", 0 = none.
+// AIs are 2 to 4 digits and prefix-free, so each four-digit string has at most one AI.
 struct Index {
-  std::array<std::uint16_t, 101> begin{};  // rows [begin[p], begin[p+1]) start with prefix p
-  std::array<const AiEntry*, kTable.size()> rows{};
+  std::array<std::uint16_t, 10000> row_plus_one{};
 };
-
-constexpr int prefix_of(std::string_view ai) { return (ai[0] - '0') * 10 + (ai[1] - '0'); }
 
 const Index& index() {
   static const Index idx = [] {
-    Index i;
-    std::array<const AiEntry*, kTable.size()> sorted{};
-    for (std::size_t k = 0; k < kTable.size(); ++k) sorted[k] = &kTable[k];
-    std::stable_sort(sorted.begin(), sorted.end(), [](const AiEntry* a, const AiEntry* b) {
-      return prefix_of(a->ai) < prefix_of(b->ai);
-    });
-    i.rows = sorted;
-    std::size_t k = 0;
-    for (int p = 0; p <= 100; ++p) {
-      while (k < sorted.size() && prefix_of(sorted[k]->ai) < p) ++k;
-      i.begin[static_cast<std::size_t>(p)] = static_cast<std::uint16_t>(k);
+    Index built;
+    Index* i = &built;
+    const std::span<const AiEntry> rows = all_ais();
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const std::string_view ai = rows[r].ai;
+      int base = 0;
+      for (char c : ai) base = base * 10 + (c - '0');
+      int span = 1;
+      for (std::size_t k = ai.size(); k < 4; ++k) {
+        base *= 10;
+        span *= 10;
+      }
+      for (int n = base; n < base + span; ++n) {
+        i->row_plus_one[static_cast<std::size_t>(n)] = static_cast<std::uint16_t>(r + 1);
+      }
     }
-    return i;
+    return built;
   }();
   return idx;
 }
-
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
@@ -80,22 +52,25 @@ std::size_t AiEntry::max_length() const {
 }
 
 const AiEntry* find_ai(std::string_view digits) {
-  if (digits.size() < 2 || !is_digit(digits[0]) || !is_digit(digits[1])) return nullptr;
-  const Index& idx = index();
-  const auto p = static_cast<std::size_t>(prefix_of(digits));
-  for (std::size_t k = idx.begin[p]; k < idx.begin[p + 1]; ++k) {
-    const AiEntry* e = idx.rows[k];
-    if (digits.size() >= e->ai.size() && digits.compare(0, e->ai.size(), e->ai) == 0) return e;
+  // Number of leading digits (up to 4) and their value padded with zeros to four digits.
+  std::size_t k = 0;
+  int n = 0;
+  while (k < 4 && k < digits.size() && is_digit(digits[k])) {
+    n = n * 10 + (digits[k] - '0');
+    ++k;
   }
-  return nullptr;
+  if (k < 2) return nullptr;
+  for (std::size_t pad = k; pad < 4; ++pad) n *= 10;
+  const std::uint16_t r = index().row_plus_one[static_cast<std::size_t>(n)];
+  if (r == 0) return nullptr;
+  const AiEntry* e = &all_ais()[r - 1];
+  return e->ai.size() <= k ? e : nullptr;
 }
 
 const AiEntry* find_ai_exact(std::string_view ai) {
   const AiEntry* e = find_ai(ai);
   return (e != nullptr && e->ai.size() == ai.size()) ? e : nullptr;
 }
-
-std::span<const AiEntry> all_ais() { return {kTable.data(), kTable.size()}; }
 
 bool ai_matches_pattern(std::string_view ai, std::string_view pattern) {
   if (ai.size() != pattern.size()) return false;
@@ -107,6 +82,36 @@ bool ai_matches_pattern(std::string_view ai, std::string_view pattern) {
     }
   }
   return true;
+}
+
+std::string decimal_value(const AiEntry& entry, std::string_view value) {
+  if (entry.decimals < 0 || entry.component_count == 0) return {};
+  // The number is the last component; the ones before it are fixed length (ISO currency).
+  std::size_t skip = 0;
+  for (std::size_t k = 0; k + 1 < entry.component_count; ++k) skip += entry.components[k].max;
+  if (value.size() <= skip) return {};
+  const std::string_view digits = value.substr(skip);
+  for (char c : digits) {
+    if (!is_digit(c)) return {};
+  }
+  const auto dec = static_cast<std::size_t>(entry.decimals);
+  std::string out;
+  out.reserve(digits.size() + 3);
+  // Integer part: the digits before the last `dec`, leading zeros dropped, at least "0".
+  const std::size_t int_len = digits.size() > dec ? digits.size() - dec : 0;
+  std::size_t first = 0;
+  while (first < int_len && digits[first] == '0') ++first;
+  if (first == int_len) {
+    out.push_back('0');
+  } else {
+    out.append(digits.substr(first, int_len - first));
+  }
+  if (dec > 0) {
+    out.push_back('.');
+    if (digits.size() < dec) out.append(dec - digits.size(), '0');
+    out.append(digits.substr(int_len));
+  }
+  return out;
 }
 
 }  // namespace scanedge::decode

@@ -37,6 +37,15 @@ DateCheck check_yymmdd(std::string_view d, bool allow_day_zero, int reference_ye
   return {};
 }
 
+DateCheck check_yyyymmdd(std::string_view d) {
+  const int year = two(d, 0) * 100 + two(d, 2);
+  const int month = two(d, 4);
+  if (month < 1 || month > 12) return {DateField::kMonth};
+  const int day = two(d, 6);
+  if (day < 1 || day > days_in_month(year, month)) return {DateField::kDay};
+  return {};
+}
+
 std::string yymmdd_to_iso(std::string_view d, int reference_year) {
   const int year = gs1_full_year(two(d, 0), reference_year);
   const int month = two(d, 2);

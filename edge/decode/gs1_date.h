@@ -29,6 +29,10 @@ int days_in_month(int year, int month);
 // in a leap year of the full year per gs1_full_year).
 DateCheck check_yymmdd(std::string_view yymmdd, bool allow_day_zero, int reference_year);
 
+// Validates eight digits YYYYMMDD (the dictionary's "yyyymmdd"). Precondition: eight ASCII
+// digits. Month 01-12; day 01..days in that month of that (full) year.
+DateCheck check_yyyymmdd(std::string_view yyyymmdd);
+
 // "YYYY-MM-DD" for a valid YYMMDD; DD=00 becomes the month's last day.
 std::string yymmdd_to_iso(std::string_view yymmdd, int reference_year);
 

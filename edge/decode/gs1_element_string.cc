@@ -5,7 +5,7 @@
 
 #include "edge/decode/error_codes.h"
 #include "edge/decode/error_text.h"
-#include "edge/decode/gs1_date.h"
+#include "edge/decode/gs1_linters.h"
 #include "edge/decode/gtin.h"
 
 namespace scanedge::decode {
@@ -29,11 +29,13 @@ constexpr CharTable make_table(std::string_view extra, bool digits, bool upper, 
 constexpr CharTable kCset82 = make_table("!\"%&'()*+,-./:;<=>?_", true, true, true);
 constexpr CharTable kCset39 = make_table("#-/", true, true, false);
 constexpr CharTable kNumeric = make_table("", true, false, false);
+constexpr CharTable kCset64 = make_table("-_", true, true, true);  // base64url
 
 const CharTable& table_for(Cset c) {
   switch (c) {
     case Cset::kCset82: return kCset82;
     case Cset::kCset39: return kCset39;
+    case Cset::kCset64: return kCset64;
     case Cset::kNumeric: break;
   }
   return kNumeric;
@@ -43,6 +45,7 @@ std::string_view cset_name(Cset c) {
   switch (c) {
     case Cset::kCset82: return "CSET 82";
     case Cset::kCset39: return "CSET 39";
+    case Cset::kCset64: return "CSET 64 (base64url)";
     case Cset::kNumeric: break;
   }
   return "digits";
@@ -51,8 +54,11 @@ std::string_view cset_name(Cset c) {
 std::string ai_label(const AiEntry& e) {
   std::string s = "AI (";
   s += e.ai;
-  s += ") ";
-  s += e.title;
+  s += ')';
+  if (!e.title.empty()) {
+    s += ' ';
+    s += e.title;
+  }
   return s;
 }
 
@@ -86,7 +92,12 @@ std::optional<DecodeError> validate_value(const AiEntry& e, std::string_view val
     const std::string_view part = value.substr(p, take);
     const std::size_t part_offset = value_offset + p;
     const CharTable& allowed = table_for(c.cset);
-    for (std::size_t i = 0; i < part.size(); ++i) {
+    // CSET 64 allows up to two '=' padding characters at the end.
+    std::size_t checked = part.size();
+    if (c.cset == Cset::kCset64) {
+      while (checked > 0 && part.size() - checked < 2 && part[checked - 1] == '=') --checked;
+    }
+    for (std::size_t i = 0; i < checked; ++i) {
       if (!allowed[static_cast<unsigned char>(part[i])]) {
         return make_decode_error(error_code::kBadCharset,
                                  ai_label(e) + ": character " + quoted(part.substr(i, 1)) +
@@ -96,33 +107,12 @@ std::optional<DecodeError> validate_value(const AiEntry& e, std::string_view val
                                  part_offset + i);
       }
     }
-    switch (c.check) {
-      case Check::kCsum:
-        if (!gs1_check_digit_ok(part)) {
-          const char want = gs1_check_digit(part.substr(0, part.size() - 1));
-          return make_decode_error(error_code::kBadCheckDigit,
-                                   ai_label(e) + ": check digit " +
-                                       quoted(part.substr(part.size() - 1)) + " of " +
-                                       quoted(part) + " should be '" + std::string(1, want) +
-                                       "'",
-                                   part_offset + part.size() - 1);
-        }
-        break;
-      case Check::kYymmd0:
-      case Check::kYymmdd: {
-        const DateCheck dc = check_yymmdd(part, c.check == Check::kYymmd0, reference_year);
-        if (!dc.ok()) {
-          const bool month = dc.bad == DateField::kMonth;
-          return make_decode_error(error_code::kBadDate,
-                                   ai_label(e) + ": date " + quoted(part) + " (YYMMDD) has " +
-                                       (month ? "no month " : "no day ") +
-                                       quoted(part.substr(month ? 2 : 4, 2)),
-                                   part_offset + (month ? 2 : 4));
-        }
-        break;
+    for (const Linter l : c.linters) {
+      if (l == Linter::kNone) break;
+      if (auto le = run_linter(l, part, reference_year)) {
+        return make_decode_error(le->code, ai_label(e) + ": " + le->message,
+                                 part_offset + le->at);
       }
-      case Check::kNone:
-        break;
     }
     p += take;
   }
@@ -145,8 +135,11 @@ std::optional<DecodeError> parse_element_strings(std::string_view data, std::siz
   if (pos == n) {
     return make_decode_error(error_code::kEmpty, "no GS1 element strings in the data", pos);
   }
+  const AiEntry* after_fixed = nullptr;  // predefined-length AI just before `pos`, no GS
+  std::size_t after_fixed_value = 0;     // its value offset
   while (pos < n) {
     if (data[pos] == kGs) {  // separator after a variable-length AI, or a tolerated extra
+      after_fixed = nullptr;
       ++pos;
       continue;
     }
@@ -154,6 +147,16 @@ std::optional<DecodeError> parse_element_strings(std::string_view data, std::siz
     const AiEntry* e = find_ai(data.substr(pos, 4));
     if (e == nullptr) {
       const std::string_view here = data.substr(pos, 4);
+      if (after_fixed != nullptr && !(here.size() >= 2 && all_digits(here.substr(0, 2)))) {
+        // Not even the start of an AI right after a predefined-length value (no GS between):
+        // that value is too long.
+        std::size_t end = pos;
+        while (end < n && data[end] != kGs) ++end;
+        const std::size_t want = after_fixed->max_length();
+        return length_error(*after_fixed,
+                            data.substr(after_fixed_value, end - after_fixed_value),
+                            after_fixed_value, length_expectation(want, want));
+      }
       std::string msg = (here.size() >= 2 && all_digits(here.substr(0, 2)))
                             ? "unknown GS1 AI at " + quoted(here)
                             : "expected a GS1 AI (digits) at " + quoted(here);
@@ -172,8 +175,9 @@ std::optional<DecodeError> parse_element_strings(std::string_view data, std::siz
       }
       len = want;
     } else if (len > e->max_length()) {
-      if (e->fixed_length()) {
-        const std::size_t at = value_offset + e->max_length();
+      const std::size_t surplus = value_offset + e->max_length();
+      if (e->fixed_length() && find_ai(data.substr(surplus, 4)) != nullptr) {
+        const std::size_t at = surplus;
         return make_decode_error(
             error_code::kMissingSeparator,
             ai_label(*e) + ": value " + quoted(data.substr(value_offset, e->max_length())) +
@@ -190,6 +194,8 @@ std::optional<DecodeError> parse_element_strings(std::string_view data, std::siz
     if (auto err = validate_value(*e, value, value_offset, reference_year)) return err;
     out.push_back(ParsedAi{e, ai_offset, value_offset, value});
     pos = value_offset + len;
+    after_fixed = e->predefined_length ? e : nullptr;
+    after_fixed_value = value_offset;
   }
   return std::nullopt;
 }
