@@ -505,29 +505,33 @@ std::size_t index_of(std::span<const ParsedAi> ais, std::string_view ai) {
   return ais.size();
 }
 
-// Calls f(index, in_path) for each AI the canonical URI carries, in URI order. Returns
-// false when there is no primary key.
+// Calls f(index, in_path) for each AI the canonical URI with primary key ais[key] carries,
+// in URI order.
 template <class F>
-bool for_each_canonical(std::span<const ParsedAi> ais, F&& f) {
+void for_each_canonical(std::span<const ParsedAi> ais, std::size_t key, F&& f) {
   const std::size_t n = ais.size();
-  std::size_t key = n;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (ais[k].entry->dl_primary_key) {
-      key = k;
-      break;
-    }
-  }
-  if (key == n) return false;
   const AiEntry& ke = *ais[key].entry;
 
-  // The qualifier sequence with the most qualifiers present (first on a tie).
+  // The qualifier sequence with the most qualifiers present; on a tie the one that leaves
+  // out fewer present qualifiers that cannot go to the query instead (not attributes);
+  // then the first.
   std::string_view best;
-  int best_count = -1;
+  int best_count = -1, best_lost = 0;
   for_each_piece(ke.dl_qualifiers, '|', [&](std::string_view alt) {
-    int count = 0;
+    int count = 0, lost = 0;
     for_each_piece(alt, ',', [&](std::string_view q) { count += index_of(ais, q) < n ? 1 : 0; });
-    if (count > best_count) {
+    for_each_piece(ke.dl_qualifiers, '|', [&](std::string_view other) {
+      if (other.data() == alt.data()) return;
+      for_each_piece(other, ',', [&](std::string_view q) {
+        bool in_alt = false;
+        for_each_piece(alt, ',', [&](std::string_view a) { in_alt = in_alt || a == q; });
+        const std::size_t k = index_of(ais, q);
+        if (!in_alt && k < n && !ais[k].entry->dl_attribute) ++lost;
+      });
+    });
+    if (count > best_count || (count == best_count && lost < best_lost)) {
       best_count = count;
+      best_lost = lost;
       best = alt;
     }
   });
@@ -545,7 +549,24 @@ bool for_each_canonical(std::span<const ParsedAi> ais, F&& f) {
     if (in_path || index_of(ais, e.ai) != k) continue;  // path AI, or a repeat
     f(k, false);
   }
-  return true;
+}
+
+// The canonical URI's primary key: the first one (scan order) whose URI carries a set of
+// AIs that satisfies the pair rules (re-checked only when some AI is left out: otherwise
+// it is the message's own set). ais.size() when there is none.
+std::size_t choose_key(std::span<const ParsedAi> ais) {
+  const std::size_t n = ais.size();
+  for (std::size_t key = 0; key < n; ++key) {
+    if (!ais[key].entry->dl_primary_key) continue;
+    std::size_t carried = 0;
+    for_each_canonical(ais, key, [&](std::size_t, bool) { ++carried; });
+    if (carried == n) return key;
+    std::vector<ParsedAi> subset;
+    subset.reserve(carried);
+    for_each_canonical(ais, key, [&](std::size_t k, bool) { subset.push_back(ais[k]); });
+    if (!check_pair_rules(subset)) return key;
+  }
+  return n;
 }
 
 }  // namespace
@@ -592,9 +613,11 @@ std::string gtin_digital_link(std::string_view gtin14) {
 }
 
 std::optional<std::string> canonical_digital_link(std::span<const ParsedAi> ais) {
+  const std::size_t key = choose_key(ais);
+  if (key == ais.size()) return std::nullopt;
   std::string out;
   char sep = '?';
-  const bool keyed = for_each_canonical(ais, [&](std::size_t k, bool in_path) {
+  for_each_canonical(ais, key, [&](std::size_t k, bool in_path) {
     const ParsedAi& a = ais[k];
     if (out.empty()) {
       out.reserve(64);
@@ -612,13 +635,14 @@ std::optional<std::string> canonical_digital_link(std::span<const ParsedAi> ais)
     }
     append_percent_encoded(out, a.value);
   });
-  if (!keyed) return std::nullopt;
   return out;
 }
 
 std::vector<std::size_t> digital_link_order(std::span<const ParsedAi> ais) {
   std::vector<std::size_t> order;
-  for_each_canonical(ais, [&](std::size_t k, bool) { order.push_back(k); });
+  const std::size_t key = choose_key(ais);
+  if (key == ais.size()) return order;
+  for_each_canonical(ais, key, [&](std::size_t k, bool) { order.push_back(k); });
   return order;
 }
 

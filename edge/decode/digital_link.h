@@ -36,17 +36,23 @@
 // segment, or the host is id.gs1.org. Anything else is "not a Digital Link".
 //
 // Element strings -> canonical URI (canonical_digital_link)
-//   The key is the first AI (in scan order) that is a Digital Link primary key. The
-//   qualifier sequence is the key's alternative with the most qualifiers present (the
-//   first on a tie); those present follow the key in the path in that order. Every other
+//   The key is the first AI (in scan order) that is a Digital Link primary key and whose
+//   URI carries a set of AIs that still satisfies the pair rules (an AI can be left out,
+//   see below, and with it a partner another AI requires: e.g. 00 + 03 + 10, where 10
+//   needs 03 but a key-00 URI cannot carry 03); no such key: no URI. The
+//   qualifier sequence is the key's alternative with the most qualifiers present; on a
+//   tie, the one leaving out fewer present qualifiers that are not data attributes (those
+//   would be lost; attributes still go to the query), then the first. Those present
+//   follow the key in the path in that order. Every other
 //   AI flagged as a data attribute becomes a query parameter, in scan order, each AI once
 //   (its first occurrence). AIs that are neither are left out (so are later repeats of a
 //   path AI). Values are percent-encoded: everything but RFC 3986 unreserved characters.
 //
-// Round trip: for any valid element strings E, parse_digital_link(canonical(E)) yields
-// exactly digital_link_order(E) — the AIs the URI carries, in URI order: key, qualifiers
-// (table order), attributes (scan order) — with identical values; and canonical() of that
-// result is the same URI again.
+// Round trip: for valid element strings E (each AI once) with a canonical URI,
+// parse_digital_link(canonical(E)) yields exactly digital_link_order(E) — the AIs the URI
+// carries, in URI order: key, qualifiers (table order), attributes (scan order) — with
+// identical values, and canonical() of that result is the same URI again. When E has only
+// a key, its qualifiers and data attributes, that is all of E (reordered).
 //
 // Thread-safe (no shared mutable state). parse_digital_link allocates into `out` only.
 #pragma once

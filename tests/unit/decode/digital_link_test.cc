@@ -314,6 +314,32 @@ TEST(DigitalLinkCanonical, KeyQualifiersThenAttributesEachOnce) {
   EXPECT_TRUE(digital_link_order(unkeyed).empty());
 }
 
+TEST(DigitalLinkCanonical, OnAQualifierTieTheSequenceThatLosesNothingWins) {
+  // 01 with 235 (TPX, no attribute) and 10 (lot, an attribute): "22,10,21" and "235" both
+  // place one qualifier; only "235" keeps everything (10 goes to the query).
+  const Decoded es = ok("]C10109506000134352" "235TPX1\x1D" "10L1");
+  EXPECT_EQ(es.digital_link, "https://id.gs1.org/01/09506000134352/235/TPX1?10=L1");
+  const Decoded dl = ok(*es.digital_link);
+  EXPECT_EQ(ai_pairs(dl), ai_pairs(es));
+  // 22 and 235 are both no attributes: one is lost either way; the first sequence wins.
+  EXPECT_EQ(ok("]C10109506000134352" "235TPX1\x1D" "22C").digital_link,
+            "https://id.gs1.org/01/09506000134352/22/C");
+}
+
+TEST(DigitalLinkCanonical, TheKeyIsOneWhoseUriStillSatisfiesThePairRules) {
+  // 10 needs 03 (or 01, ...); a key-00 URI cannot carry 03, so no URI at all.
+  Decoded d = ok("]C100106141412345678908" "03" "09506000134352" "10L1");
+  EXPECT_FALSE(d.digital_link.has_value());
+  // 00 first, but 250 needs 21, which only a key-01 URI carries: the key is 01.
+  d = ok("]C100106141412345678908" "0109506000134352" "21S1\x1D" "250X");
+  EXPECT_EQ(d.digital_link,
+            "https://id.gs1.org/01/09506000134352/21/S1?00=106141412345678908&250=X");
+  const Decoded back = ok(*d.digital_link);
+  EXPECT_EQ(ai_pairs(back), (Pairs{{"01", "09506000134352"}, {"21", "S1"},
+                                   {"00", "106141412345678908"}, {"250", "X"}}));
+  EXPECT_EQ(back.digital_link, d.digital_link);
+}
+
 TEST(DigitalLinkCanonical, ElementStringAndDigitalLinkDecodeToTheSameThing) {
   const Decoded es = ok("]C10109506000134352" "10ABC123\x1D" "21SER/1\x1D" "17270331");
   ASSERT_TRUE(es.digital_link.has_value());
