@@ -509,6 +509,13 @@ TEST(Epc, RoundTripRandomFieldsEveryScheme) {
         append_percent_encoded(dl, value);
       }
       EXPECT_EQ(d.digital_link, dl);
+      // The GS1 keys are valid element strings: the Digital Link decodes back to exactly
+      // them (AI formats, check digits, pair rules) and is already canonical.
+      const DecodeResult back = decode(dl);
+      ASSERT_TRUE(back.ok()) << dl << ": " << back.error.code << " " << back.error.message;
+      EXPECT_EQ(back.value->kind, "digital-link");
+      EXPECT_EQ(ais_of(*back.value), e.ais) << dl;
+      EXPECT_EQ(back.value->digital_link, dl);
       // Lower case and the word-padded form decode the same.
       std::string lower = hex;
       for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
