@@ -1,14 +1,20 @@
 // GS1 element strings: "AI value AI value ..." with FNC1 in first position implied and
 // later FNC1 separators delivered as GS (0x1D).
 //
-// Rules applied (table-driven, gs1_ai_table.h):
+// Rules applied (table-driven, gs1_ai_table.h, every AI of the GS1 syntax dictionary):
 // - an AI with a predefined length consumes exactly that many bytes, no separator needed;
+//   if what follows cannot even start an AI (a non-digit, or a lone digit before GS/end),
+//   that value was too long: `bad_length` for it;
 // - any other AI's value runs to the next GS or the end of the data; longer than its
 //   maximum is `bad_length` (a variable-length AI cannot know where it "should" have
-//   ended) except for a fixed-length AI that needs a separator, where the surplus is
-//   `missing_separator`;
-// - each component is checked for length, character set (N / CSET 82 / CSET 39), check
-//   digit and date content; leading, repeated and trailing GS are tolerated.
+//   ended), except for a fixed-length AI whose surplus starts with a known AI: there the
+//   GS was left out, `missing_separator`;
+// - each component (fixed length, or the variable last one; optional ones may be absent
+//   once the data is exhausted) is checked for length and character set (N / CSET 82 /
+//   CSET 39 / CSET 64 = base64url with up to two '=' padding characters), then its
+//   dictionary linters in order (gs1_linters.h: check digits -> bad_check_digit, dates and
+//   times -> bad_date, other content rules -> bad_charset naming the rule);
+// - leading, repeated and trailing GS are tolerated.
 // Pair rules (requires/excludes) are a separate step: gs1_pair_rules.h.
 //
 // Thread-safe, no allocation beyond growing `out`; never reads outside `data`.
