@@ -280,6 +280,7 @@ DecodeResult decode_epc(std::string_view hex) {
 
   // Result.
   Decoded d;
+  d.ais.reserve(2);
   d.aim = "";
   d.symbology = std::string(kSymbologyEpc);
   d.kind = std::string(kKindEpc);
@@ -287,27 +288,32 @@ DecodeResult decode_epc(std::string_view hex) {
   info.scheme = std::string(s.name);
   info.filter = filter;
 
-  std::string body;  // "{prefix}.{ref}[.{tail}]" with the URI escaping
-  body.reserve(64);
-  body += cp;
-  body += '.';
-  append_epc_uri_escaped(body, ref);
-  if (s.tail != EpcTail::kNone && s.tail != EpcTail::kReserved) {
-    body += '.';
-    append_epc_uri_escaped(body, tail);
-  }
+  // "urn:epc:id:{scheme}:" then the body "{prefix}.{ref}[.{tail}]" with the URI escaping;
+  // the tag URI shares the body.
+  info.uri.reserve(96);
   info.uri = "urn:epc:id:";
   info.uri += id_scheme(s.key);
   info.uri += ':';
-  info.uri += body;
+  const std::size_t body_start = info.uri.size();
+  info.uri += cp;
+  info.uri += '.';
+  append_epc_uri_escaped(info.uri, ref);
+  if (s.tail != EpcTail::kNone && s.tail != EpcTail::kReserved) {
+    info.uri += '.';
+    append_epc_uri_escaped(info.uri, tail);
+  }
+  const std::string_view body = std::string_view(info.uri).substr(body_start);
+  info.tag_uri.reserve(24 + body.size());
   info.tag_uri = "urn:epc:tag:";
   info.tag_uri += s.name;
   info.tag_uri += ':';
-  info.tag_uri += std::to_string(filter);
+  info.tag_uri += static_cast<char>('0' + filter);
   info.tag_uri += '.';
   info.tag_uri += body;
 
-  std::string dl{kCanonicalDigitalLinkHost};
+  std::string dl;
+  dl.reserve(96);
+  dl += kCanonicalDigitalLinkHost;
   switch (s.key) {
     case EpcKey::kSgtin: {
       std::string gtin;

@@ -33,13 +33,28 @@ std::optional<std::size_t> load_hex(std::string_view hex, EpcBits& out) {
 
 std::uint64_t read_bits(const EpcBits& bits, std::size_t pos, std::size_t n) {
   std::uint64_t v = 0;
-  for (std::size_t k = 0; k < n; ++k) v = (v << 1) | bit_at(bits, pos + k);
+  while (n > 0) {  // whole runs of a byte at a time
+    const std::size_t off = pos % 8;
+    const std::size_t take = n < 8 - off ? n : 8 - off;
+    const unsigned chunk = (static_cast<unsigned>(bits.bytes[pos / 8]) >> (8 - off - take)) &
+                           ((1u << take) - 1u);
+    v = (v << take) | chunk;
+    pos += take;
+    n -= take;
+  }
   return v;
 }
 
 bool bits_zero(const EpcBits& bits, std::size_t pos, std::size_t end) {
-  for (std::size_t k = pos; k < end; ++k) {
-    if (bit_at(bits, k) != 0) return false;
+  while (pos < end && pos % 8 != 0) {  // up to a byte boundary
+    if (bit_at(bits, pos) != 0) return false;
+    ++pos;
+  }
+  for (; pos + 8 <= end; pos += 8) {  // whole bytes
+    if (bits.bytes[pos / 8] != 0) return false;
+  }
+  for (; pos < end; ++pos) {  // the rest
+    if (bit_at(bits, pos) != 0) return false;
   }
   return true;
 }

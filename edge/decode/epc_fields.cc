@@ -69,8 +69,10 @@ EpcStringResult decode_epc_string(const EpcBits& bits, std::size_t pos, std::siz
     p += 7;
   }
   if (chars == 0) return {EpcStringStatus::kEmpty, pos};
-  for (std::size_t k = p; k < end; ++k) {
-    if (read_bits(bits, k, 1) != 0) return {EpcStringStatus::kNonZeroAfter, k};
+  if (!bits_zero(bits, p, end)) {
+    std::size_t k = p;
+    while (read_bits(bits, k, 1) == 0) ++k;
+    return {EpcStringStatus::kNonZeroAfter, k};
   }
   return {EpcStringStatus::kOk, p};
 }
