@@ -505,10 +505,26 @@ std::size_t index_of(std::span<const ParsedAi> ais, std::string_view ai) {
   return ais.size();
 }
 
+// Present qualifiers of `key` outside `alt` that are no data attributes: the AIs a URI
+// with that qualifier sequence would lose.
+int lost_with(std::span<const ParsedAi> ais, const AiEntry& key, std::string_view alt) {
+  int lost = 0;
+  for_each_piece(key.dl_qualifiers, '|', [&](std::string_view other) {
+    if (other.data() == alt.data()) return;
+    for_each_piece(other, ',', [&](std::string_view q) {
+      bool in_alt = false;
+      for_each_piece(alt, ',', [&](std::string_view a) { in_alt = in_alt || a == q; });
+      const std::size_t k = index_of(ais, q);
+      if (!in_alt && k < ais.size() && !ais[k].entry->dl_attribute) ++lost;
+    });
+  });
+  return lost;
+}
+
 // Calls f(index, in_path) for each AI the canonical URI with primary key ais[key] carries,
-// in URI order.
+// in URI order; returns how many.
 template <class F>
-void for_each_canonical(std::span<const ParsedAi> ais, std::size_t key, F&& f) {
+std::size_t for_each_canonical(std::span<const ParsedAi> ais, std::size_t key, F&& f) {
   const std::size_t n = ais.size();
   const AiEntry& ke = *ais[key].entry;
 
@@ -516,30 +532,32 @@ void for_each_canonical(std::span<const ParsedAi> ais, std::size_t key, F&& f) {
   // out fewer present qualifiers that cannot go to the query instead (not attributes);
   // then the first.
   std::string_view best;
-  int best_count = -1, best_lost = 0;
+  int best_count = -1, best_lost = -1;  // -1: not computed yet
   for_each_piece(ke.dl_qualifiers, '|', [&](std::string_view alt) {
-    int count = 0, lost = 0;
+    int count = 0;
     for_each_piece(alt, ',', [&](std::string_view q) { count += index_of(ais, q) < n ? 1 : 0; });
-    for_each_piece(ke.dl_qualifiers, '|', [&](std::string_view other) {
-      if (other.data() == alt.data()) return;
-      for_each_piece(other, ',', [&](std::string_view q) {
-        bool in_alt = false;
-        for_each_piece(alt, ',', [&](std::string_view a) { in_alt = in_alt || a == q; });
-        const std::size_t k = index_of(ais, q);
-        if (!in_alt && k < n && !ais[k].entry->dl_attribute) ++lost;
-      });
-    });
-    if (count > best_count || (count == best_count && lost < best_lost)) {
+    if (count > best_count) {
       best_count = count;
-      best_lost = lost;
+      best_lost = -1;
       best = alt;
+    } else if (count == best_count) {
+      if (best_lost < 0) best_lost = lost_with(ais, ke, best);
+      const int lost = lost_with(ais, ke, alt);
+      if (lost < best_lost) {
+        best_lost = lost;
+        best = alt;
+      }
     }
   });
 
+  std::size_t carried = 1;
   f(key, true);
   for_each_piece(best, ',', [&](std::string_view q) {
     const std::size_t k = index_of(ais, q);
-    if (k < n) f(k, true);
+    if (k < n) {
+      f(k, true);
+      ++carried;
+    }
   });
   for (std::size_t k = 0; k < n; ++k) {
     const AiEntry& e = *ais[k].entry;
@@ -548,25 +566,20 @@ void for_each_canonical(std::span<const ParsedAi> ais, std::size_t key, F&& f) {
     for_each_piece(best, ',', [&](std::string_view q) { in_path = in_path || e.ai == q; });
     if (in_path || index_of(ais, e.ai) != k) continue;  // path AI, or a repeat
     f(k, false);
+    ++carried;
   }
+  return carried;
 }
 
-// The canonical URI's primary key: the first one (scan order) whose URI carries a set of
-// AIs that satisfies the pair rules (re-checked only when some AI is left out: otherwise
-// it is the message's own set). ais.size() when there is none.
-std::size_t choose_key(std::span<const ParsedAi> ais) {
-  const std::size_t n = ais.size();
-  for (std::size_t key = 0; key < n; ++key) {
-    if (!ais[key].entry->dl_primary_key) continue;
-    std::size_t carried = 0;
-    for_each_canonical(ais, key, [&](std::size_t, bool) { ++carried; });
-    if (carried == n) return key;
-    std::vector<ParsedAi> subset;
-    subset.reserve(carried);
-    for_each_canonical(ais, key, [&](std::size_t k, bool) { subset.push_back(ais[k]); });
-    if (!check_pair_rules(subset)) return key;
-  }
-  return n;
+// Whether the `carried` AIs of the URI keyed by ais[key] satisfy the pair rules. All AIs
+// carried: the message's own set (the caller validated it). Otherwise an AI a carried one
+// requires may be missing, so the subset is checked.
+bool carried_set_valid(std::span<const ParsedAi> ais, std::size_t key, std::size_t carried) {
+  if (carried == ais.size()) return true;
+  std::vector<ParsedAi> subset;
+  subset.reserve(carried);
+  for_each_canonical(ais, key, [&](std::size_t k, bool) { subset.push_back(ais[k]); });
+  return !check_pair_rules(subset).has_value();
 }
 
 }  // namespace
@@ -613,36 +626,43 @@ std::string gtin_digital_link(std::string_view gtin14) {
 }
 
 std::optional<std::string> canonical_digital_link(std::span<const ParsedAi> ais) {
-  const std::size_t key = choose_key(ais);
-  if (key == ais.size()) return std::nullopt;
+  // The first primary key (scan order) whose URI carries a set satisfying the pair rules.
   std::string out;
-  char sep = '?';
-  for_each_canonical(ais, key, [&](std::size_t k, bool in_path) {
-    const ParsedAi& a = ais[k];
-    if (out.empty()) {
-      out.reserve(64);
-      out += kCanonicalDigitalLinkHost;
-    }
-    if (in_path) {
-      out += '/';
-      out += a.entry->ai;
-      out += '/';
-    } else {
-      out += sep;
-      sep = '&';
-      out += a.entry->ai;
-      out += '=';
-    }
-    append_percent_encoded(out, a.value);
-  });
-  return out;
+  for (std::size_t key = 0; key < ais.size(); ++key) {
+    if (!ais[key].entry->dl_primary_key) continue;
+    out.clear();
+    out.reserve(64);
+    out += kCanonicalDigitalLinkHost;
+    char sep = '?';
+    const std::size_t carried = for_each_canonical(ais, key, [&](std::size_t k, bool in_path) {
+      const ParsedAi& a = ais[k];
+      if (in_path) {
+        out += '/';
+        out += a.entry->ai;
+        out += '/';
+      } else {
+        out += sep;
+        sep = '&';
+        out += a.entry->ai;
+        out += '=';
+      }
+      append_percent_encoded(out, a.value);
+    });
+    if (carried_set_valid(ais, key, carried)) return out;
+  }
+  return std::nullopt;
 }
 
 std::vector<std::size_t> digital_link_order(std::span<const ParsedAi> ais) {
   std::vector<std::size_t> order;
-  const std::size_t key = choose_key(ais);
-  if (key == ais.size()) return order;
-  for_each_canonical(ais, key, [&](std::size_t k, bool) { order.push_back(k); });
+  for (std::size_t key = 0; key < ais.size(); ++key) {
+    if (!ais[key].entry->dl_primary_key) continue;
+    order.clear();
+    const std::size_t carried =
+        for_each_canonical(ais, key, [&](std::size_t k, bool) { order.push_back(k); });
+    if (carried_set_valid(ais, key, carried)) return order;
+  }
+  order.clear();
   return order;
 }
 
