@@ -2,6 +2,8 @@
 #   make demo    - install deps, build, run the end-to-end demo
 #   make test    - install deps, build, run every test (unit, integration, e2e)
 #   make bench   - install deps, release build, run the benchmarks
+#   make fuzz-smoke - build the libFuzzer targets (clang, ASan+UBSan), run each FUZZ_SECONDS (20)
+#   make fuzz    - the same, longer (300 s per target, or FUZZ_SECONDS=N), for bug hunting
 PRESET ?= default
 JOBS ?= $(shell nproc)
 SHELL := /bin/bash
@@ -16,9 +18,10 @@ DEB_PACKAGES := \
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libsystemd-dev \
   libgtest-dev libgmock-dev libbenchmark-dev \
   mosquitto mosquitto-clients \
-  umockdev libumockdev-dev
+  umockdev libumockdev-dev \
+  clang libclang-rt-14-dev
 
-.PHONY: deps configure build demo test test-asan test-tsan bench clean
+.PHONY: deps configure build demo test test-asan test-tsan bench clean fuzz fuzz-smoke
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -43,6 +46,7 @@ demo: build
 	build/$(PRESET)/tests/demo/scanedge-demo
 
 test: build
+	$(MAKE) fuzz-smoke
 	ctest --preset $(PRESET) -j 2 --timeout 900
 
 test-asan:
@@ -54,6 +58,21 @@ test-tsan:
 bench: deps
 	cmake --preset release >/dev/null && cmake --build --preset release -j $(JOBS)
 	bash tests/bench/run_bench.sh build/release
+
+# Fuzzing: clang + libFuzzer, ASan + UBSan, preset "fuzz" (build/fuzz). Each target runs on a
+# temporary copy of its seed corpus (tests/fuzz/corpus/<target>); a crash, leak, sanitizer
+# report or violated property fails with the reproducer's path. FUZZ_TARGETS picks targets.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS ?=
+FUZZ_BUILD = cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j $(JOBS)
+
+fuzz-smoke: deps
+	$(FUZZ_BUILD)
+	bash tests/fuzz/run_fuzz.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz: deps
+	$(FUZZ_BUILD)
+	bash tests/fuzz/run_fuzz.sh build/fuzz $(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build
