@@ -71,6 +71,27 @@ TEST(ScanedgectlCli, DecodeJsonContractAndExitCodes) {
   EXPECT_TRUE(e["error"]["offset"].is_number_integer());
 }
 
+TEST(ScanedgectlCli, DecodeEpcContract) {
+  auto ok = run_capture({EdgeStack::ctl_bin(), "decode", "--json", "--epc", "3074257BF7194E4000001A85"});
+  ASSERT_EQ(ok.status, 0) << ok.out;
+  auto j = nlohmann::json::parse(ok.out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["kind"], "epc");
+  EXPECT_EQ(j["scheme"], "sgtin-96");
+  EXPECT_EQ(j["filter"], 3);
+  EXPECT_EQ(j["uri"], "urn:epc:id:sgtin:0614141.812345.6789");
+  EXPECT_EQ(j["tag_uri"], "urn:epc:tag:sgtin-96:3.0614141.812345.6789");
+  EXPECT_EQ(j["identity"]["gtin"], "80614141123458");
+  EXPECT_EQ(j["identity"]["serial"], "6789");
+
+  auto bad = run_capture({EdgeStack::ctl_bin(), "decode", "--json", "--epc", "FF74257BF7194E4000001A85"});
+  ASSERT_EQ(bad.status, 1);
+  EXPECT_EQ(nlohmann::json::parse(bad.out)["error"]["code"], "bad_epc");
+
+  auto usage = run_capture({EdgeStack::ctl_bin(), "decode", "--json"});
+  EXPECT_EQ(usage.status, 2) << "neither DATA nor --epc is a usage error";
+}
+
 TEST(ScanedgectlCli, UnreachableAgentExitsThree) {
   TempDir dir;
   auto r = run_capture({EdgeStack::ctl_bin(), "--bus", "ipc://" + dir.file("none.sock"), "--timeout", "300", "status"});
