@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "edge/decode/decoder.h"
+#include "edge/decode/epc.h"
 #include "edge/outbox/sqlite_outbox.h"
 #include "sync/protocol/envelope.h"
 #include "tests/support/process.h"
@@ -37,6 +38,40 @@ void BM_DecodeMixed(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(BM_DecodeMixed);
+
+// The issue-3 mix: GS1-128, GS1 DataMatrix and EPC tag reads, one decode call each.
+void BM_DecodeMixedWithEpc(benchmark::State& state) {
+  const std::vector<std::string> gs1{"]C10109506000134352" "10ABC123\x1d" "17270331",
+                                     "]d20109506000134352" "21SERIAL0001\x1d" "10LOT42"};
+  const std::vector<std::string> epc{"3074257BF7194E4000001A85", "3174257BF4499602D2000000"};
+  decode::DecodeOptions opts;
+  opts.reference_year = 2026;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    if (i % 3 == 2) {
+      auto r = decode::decode_epc(epc[(i / 3) % epc.size()]);
+      benchmark::DoNotOptimize(r);
+    } else {
+      auto r = decode::decode(gs1[i % 2], opts);
+      benchmark::DoNotOptimize(r);
+    }
+    ++i;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_DecodeMixedWithEpc);
+
+void BM_DecodeDigitalLink(benchmark::State& state) {
+  const std::string uri = "]Q1https://id.gs1.org/01/09506000134352/10/ABC123/21/12345?17=270331";
+  decode::DecodeOptions opts;
+  opts.reference_year = 2026;
+  for (auto _ : state) {
+    auto r = decode::decode(uri, opts);
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_DecodeDigitalLink);
 
 nlohmann::json event(int i) {
   return {{"id", "0192f3a0-0000-7000-8000-" + std::to_string(100000000000 + i)},
