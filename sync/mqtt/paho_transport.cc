@@ -59,6 +59,26 @@ Status check_uri(const std::string& uri) {
   return {};
 }
 
+// True when Paho failed `t` on the write path (see "Poisoned clients" in the header):
+// completed, neither successfully nor as "operation incomplete" (what Paho reports for
+// messages it drops on a disconnect or destroy, which leaves no dangling pointers).
+bool failed_on_write(const mqtt::delivery_token& t) {
+  if (!t.is_complete()) return false;
+  const int rc = t.get_return_code();
+  return rc != MQTTASYNC_SUCCESS && rc != MQTTASYNC_OPERATION_INCOMPLETE;
+}
+
+// Poisoned clients live until the process exits: destroying one makes Paho free memory it
+// already freed. Reachable from here, so leak checkers do not report them.
+std::mutex& graveyard_mu() {
+  static std::mutex mu;
+  return mu;
+}
+std::vector<std::unique_ptr<mqtt::async_client>>& graveyard() {
+  static auto* g = new std::vector<std::unique_ptr<mqtt::async_client>>();
+  return *g;
+}
+
 }  // namespace
 
 PahoTransport::PahoTransport(MqttOptions options) : opts_(std::move(options)) {}
@@ -95,42 +115,84 @@ Status PahoTransport::subscribe(const std::string& topic_filter, int qos) {
 
 Status PahoTransport::create_client() {
   std::unique_ptr<mqtt::async_client> old;
+  std::shared_ptr<CallbackGate> old_gate;
+  bool old_poisoned = false;
   try {
+    auto gate = std::make_shared<CallbackGate>();
+    gate->owner = this;
     auto client = std::make_unique<mqtt::async_client>(opts_.uri, opts_.client_id,
                                                        static_cast<mqtt::iclient_persistence*>(nullptr));
-    client->set_message_callback([this](mqtt::const_message_ptr m) {
+    client->set_message_callback([gate](mqtt::const_message_ptr m) {
       if (!m) return;
+      std::lock_guard lock(gate->mu);
+      if (!gate->owner) return;
       try {
-        handle_message(m->get_topic(), m->to_string());
+        gate->owner->handle_message(m->get_topic(), m->to_string());
       } catch (const std::exception& e) {
         spdlog::error("mqtt: message handler threw: {}", e.what());
       } catch (...) {
         spdlog::error("mqtt: message handler threw a non-standard exception");
       }
     });
-    client->set_connection_lost_handler([this](const std::string& cause) {
-      spdlog::info("mqtt: connection to {} lost{}{}", opts_.uri, cause.empty() ? "" : ": ", cause);
+    client->set_connection_lost_handler([gate](const std::string& cause) {
+      std::lock_guard lock(gate->mu);
+      if (!gate->owner) return;
+      spdlog::info("mqtt: connection to {} lost{}{}", gate->owner->opts_.uri, cause.empty() ? "" : ": ", cause);
       try {
-        handle_lost();
+        gate->owner->handle_lost();
       } catch (...) {
         spdlog::error("mqtt: connection handler threw");
       }
     });
     std::lock_guard lock(client_mu_);
+    old_poisoned = poisoned_locked();
     old = std::move(client_);
+    old_gate = std::move(gate_);
     client_ = std::move(client);
+    gate_ = std::move(gate);
     inflight_.clear();
+    poisoned_ = false;
   } catch (const mqtt::exception& e) {
     return make_error("bad_uri", "MQTT client refused URI '" + opts_.uri + "': " + e.what());
   } catch (const std::exception& e) {
     return make_error("bad_uri", "MQTT client creation failed for '" + opts_.uri + "': " + e.what());
   }
-  try {
-    old.reset();
-  } catch (...) {
-    spdlog::warn("mqtt: destroying a stuck client threw");
-  }
+  dispose(std::move(old), old_gate, old_poisoned);
   return {};
+}
+
+bool PahoTransport::poisoned_locked() {
+  if (!poisoned_) {
+    poisoned_ = std::any_of(inflight_.begin(), inflight_.end(), [](const auto& t) { return failed_on_write(*t); });
+  }
+  return poisoned_;
+}
+
+void PahoTransport::dispose(std::unique_ptr<mqtt::async_client> client, const std::shared_ptr<CallbackGate>& gate,
+                            bool poisoned) {
+  if (gate) {
+    std::lock_guard lock(gate->mu);  // waits for a callback in progress
+    gate->owner = nullptr;
+  }
+  if (!client) return;
+  if (poisoned) {
+    std::size_t total = 0;
+    {
+      std::lock_guard lock(graveyard_mu());
+      graveyard().push_back(std::move(client));
+      total = graveyard().size();
+    }
+    ++retired_;
+    spdlog::warn("mqtt: Paho failed an in-flight publish on a dead connection to {}; retiring its client "
+                 "(kept, never reused: {} in this process) and continuing with a fresh one",
+                 opts_.uri, total);
+    return;
+  }
+  try {
+    client.reset();
+  } catch (...) {
+    spdlog::warn("mqtt: destroying a Paho client threw");
+  }
 }
 
 Status PahoTransport::start() {
@@ -160,28 +222,31 @@ void PahoTransport::stop() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::unique_ptr<mqtt::async_client> client;
+  std::shared_ptr<CallbackGate> gate;
+  std::deque<std::shared_ptr<mqtt::delivery_token>> inflight;
+  bool poisoned = false;
   {
     std::lock_guard lock(client_mu_);
+    poisoned = poisoned_locked();
     client = std::move(client_);
-    inflight_.clear();
+    gate = std::move(gate_);
+    inflight.swap(inflight_);
   }
-  if (client) {
+  if (client && !poisoned) {
     try {
       if (client->is_connected()) client->disconnect(std::chrono::milliseconds(300))->wait_for(std::chrono::seconds(1));
     } catch (const std::exception& e) {
       spdlog::debug("mqtt: disconnect: {}", e.what());
     }
+    // Publishes queued before the DISCONNECT were written first; one may have failed.
+    poisoned = std::any_of(inflight.begin(), inflight.end(), [](const auto& t) { return failed_on_write(*t); });
   }
   {
     std::lock_guard lock(handler_mu_);
     connected_ = false;
     report(false);
   }
-  try {
-    client.reset();
-  } catch (...) {
-    spdlog::warn("mqtt: client destruction threw");
-  }
+  dispose(std::move(client), gate, poisoned);
 }
 
 bool PahoTransport::connected() const { return connected_.load(); }
@@ -191,9 +256,20 @@ Status PahoTransport::publish(const std::string& topic, const std::string& paylo
   if (!connected_.load()) return make_error("not_connected", "MQTT client is not connected to " + opts_.uri);
   std::lock_guard lock(client_mu_);
   if (!client_) return make_error("not_connected", "MQTT transport is stopped");
-  while (!inflight_.empty() && inflight_.front()->is_complete()) inflight_.pop_front();
+  // Drops completed tokens, remembering a write failure (see poisoned_locked()).
+  const auto done = [this](const std::shared_ptr<mqtt::delivery_token>& t) {
+    if (!t->is_complete()) return false;
+    if (failed_on_write(*t)) poisoned_ = true;
+    return true;
+  };
+  while (!inflight_.empty() && done(inflight_.front())) inflight_.pop_front();
+  if (poisoned_) {
+    // Paho is tearing this connection down; nothing more goes to this client.
+    return make_error("not_connected", "MQTT connection to " + opts_.uri + " is being lost");
+  }
   if (qos > 0 && static_cast<int>(inflight_.size()) >= opts_.max_inflight) {
-    std::erase_if(inflight_, [](const auto& t) { return t->is_complete(); });
+    std::erase_if(inflight_, done);
+    if (poisoned_) return make_error("not_connected", "MQTT connection to " + opts_.uri + " is being lost");
     if (static_cast<int>(inflight_.size()) >= opts_.max_inflight) {
       return make_error("busy", "MQTT in-flight window full (" + std::to_string(opts_.max_inflight) + " messages)");
     }
@@ -227,15 +303,17 @@ void PahoTransport::report(bool now) {
 
 void PahoTransport::handle_lost() {
   {
+    // lost_ is set under handler_mu_ so that try_connect(), which checks it under
+    // handler_mu_, either sees this loss or has already published the connection it undoes.
     std::lock_guard lock(handler_mu_);
+    {
+      std::lock_guard ml(mu_);
+      lost_ = true;
+    }
     if (connected_.load()) {
       connected_ = false;
       report(false);
     }
-  }
-  {
-    std::lock_guard lock(mu_);
-    lost_ = true;
   }
   cv_.notify_all();
 }
@@ -276,6 +354,18 @@ bool PahoTransport::try_connect() {
   {
     std::lock_guard lock(mu_);
     lost_ = false;
+  }
+  bool poisoned = false;
+  {
+    std::lock_guard lock(client_mu_);
+    poisoned = poisoned_locked();
+  }
+  // Never reconnect a poisoned client: Paho would resend the message whose memory it freed.
+  if (poisoned) {
+    if (auto s = create_client(); !s) {
+      spdlog::error("mqtt: cannot replace a poisoned client: {}", s.error().message);
+      return false;
+    }
   }
   try {
     mqtt::connect_options co;
@@ -320,13 +410,19 @@ bool PahoTransport::try_connect() {
     spdlog::debug("mqtt: connect to {} failed: {}", opts_.uri, e.what());
     return false;
   }
-  std::lock_guard lock(handler_mu_);
+  // Ask Paho before taking handler_mu_: Paho holds its own mutex while it calls our
+  // callbacks, which take handler_mu_, so calling into Paho under handler_mu_ can deadlock.
   bool up = false;
   try {
     up = client_->is_connected();
   } catch (...) {
   }
   if (!up) return false;  // lost again already
+  std::lock_guard lock(handler_mu_);
+  {
+    std::lock_guard ml(mu_);
+    if (lost_) return false;  // lost since is_connected(); handle_lost() saw connected_ false
+  }
   if (opts_.clean_session) {
     std::lock_guard cl(client_mu_);
     inflight_.clear();  // a clean session discards whatever was in flight
@@ -347,14 +443,6 @@ void PahoTransport::run() {
       std::lock_guard lock(mu_);
       if (stopping_) return;
     }
-    if (connected_.load()) {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || lost_; });
-      lost_ = false;
-      wait_first = true;
-      attempt = 0;
-      continue;
-    }
     if (wait_first) {
       const auto delay = backoff_delay(attempt, opts_.reconnect_min, opts_.reconnect_max, rng);
       if (attempt < 30) ++attempt;
@@ -364,10 +452,13 @@ void PahoTransport::run() {
       continue;
     }
     if (try_connect()) {
+      // Up until handle_lost() (which sets lost_ even if it came before this wait) or stop().
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || lost_; });
+      lost_ = false;
       attempt = 0;
-    } else {
-      wait_first = true;
     }
+    wait_first = true;
   }
 }
 

@@ -11,6 +11,19 @@
 // before trying again, until stop(). A connect attempt that Paho never completes (neither
 // success nor failure within connect_timeout + 1 s) replaces the client with a fresh one.
 //
+// Poisoned clients (a Paho C 1.3.11/1.3.12 defect we work around, we cannot patch it): when
+// the socket write of a queued QoS>0 PUBLISH fails (the broker reset the connection before
+// Paho noticed), MQTTAsync_processCommand frees the command's topic and payload although
+// the message is already in the client's in-flight list with the same pointers. Paho then
+// reads freed memory when that client reconnects (it resends its in-flight messages) and
+// frees them again when the client is destroyed. Paho reports that failed write by failing
+// the publish's delivery token with a code other than "operation incomplete". A client with
+// such a token is "poisoned": before the next connect attempt (and in stop()) it is retired,
+// never connected or destroyed again, its callbacks detached, and kept for the life of the
+// process (retired_clients() counts them); a fresh client takes over. The cost is the memory
+// of the retired client's unacknowledged messages, once per such connection loss; the sync
+// engine resends anything not acknowledged end to end, so nothing is lost.
+//
 // Contract:
 // - start(): Error "bad_uri" when the URI can never work (unknown scheme, no host, or the
 //   Paho client refuses it); "bad_option" for an empty client id or max_inflight < 1;
@@ -26,8 +39,9 @@
 //   other), made from the connection thread or Paho's callback thread. Handlers must not
 //   call stop(). Set handlers before start().
 // - stop(): disconnects cleanly (no will is published), joins the connection thread and
-//   destroys the client. Bounded: about connect_timeout at most, usually milliseconds.
-//   Idempotent; also done by the destructor.
+//   destroys the client (or retires it when poisoned). Bounded: about connect_timeout at
+//   most, usually milliseconds. Idempotent; also done by the destructor. After stop() no
+//   handler is called any more.
 // All Paho exceptions are caught inside this module.
 #pragma once
 
@@ -71,6 +85,8 @@ class PahoTransport final : public Transport {
 
   // Number of successful connects so far (for tests and status).
   std::uint64_t connect_count() const { return connects_.load(); }
+  // Number of poisoned Paho clients this transport retired (see above).
+  std::uint64_t retired_clients() const { return retired_.load(); }
 
  private:
   void run();
@@ -79,8 +95,21 @@ class PahoTransport final : public Transport {
   // it completed successfully; false on failure, timeout or stop.
   bool await(const std::shared_ptr<mqtt::token>& token, std::chrono::milliseconds timeout,
              bool* timed_out = nullptr);
-  // (Re)creates the Paho client with our callbacks, replacing (and destroying) any old one.
+  // Shared by one Paho client's callbacks and this transport; `owner` is cleared (under `mu`)
+  // before the client is destroyed or retired, so a late callback never reaches us.
+  struct CallbackGate {
+    std::mutex mu;
+    PahoTransport* owner = nullptr;
+  };
+  // (Re)creates the Paho client with our callbacks, replacing any old one (destroyed, or
+  // retired when poisoned).
   Status create_client();
+  // Under client_mu_: notes whether `inflight_` holds a token Paho failed on a write; returns
+  // the client's poisoned state.
+  bool poisoned_locked();
+  // Detaches `gate`, then destroys `client`, or retires it when `poisoned`. No lock held.
+  void dispose(std::unique_ptr<mqtt::async_client> client, const std::shared_ptr<CallbackGate>& gate,
+               bool poisoned);
   void handle_lost();        // Paho callback thread
   void handle_message(const std::string& topic, const std::string& payload);
   void report(bool now);     // under handler_mu_
@@ -97,9 +126,11 @@ class PahoTransport final : public Transport {
   bool lost_ = false;  // set by the lost callback, consumed by the connection thread
 
   // client_mu_ guards the client's lifetime against publish()/subscribe() from other threads,
-  // and `inflight_`: QoS>0 delivery tokens not yet known complete.
+  // its gate, `inflight_` (QoS>0 delivery tokens not yet known complete) and `poisoned_`.
   std::mutex client_mu_;
+  std::shared_ptr<CallbackGate> gate_;
   std::deque<std::shared_ptr<mqtt::delivery_token>> inflight_;
+  bool poisoned_ = false;
 
   // Serialises handler calls and connection state changes.
   std::mutex handler_mu_;
@@ -109,6 +140,7 @@ class PahoTransport final : public Transport {
 
   std::atomic<bool> connected_{false};
   std::atomic<std::uint64_t> connects_{0};
+  std::atomic<std::uint64_t> retired_{0};
   std::thread thread_;
 };
 
