@@ -68,8 +68,15 @@ for t in "${targets[@]}"; do
     printf 'fuzz %-15s clean: %s executions in %ss (%s)\n' "$t" "${execs:-?}" "$seconds" "$done_line"
   else
     failed+=("$t")
-    echo "fuzz $t FAILED (exit $status); end of its log:"
-    tail -n 60 "$log" | sed 's/^/  | /'
+    # The report: from the first error line (sanitizer, violated property, libFuzzer's own
+    # crash/leak/timeout notice) on; the log's end when there is none.
+    first=$(grep -n -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|fuzz property violated|==ERROR|ALARM: working on the last Unit|out-of-memory' "$log" | cut -d: -f1)
+    echo "fuzz $t FAILED (exit $status); its report:"
+    if [ -n "$first" ]; then
+      tail -n +"$first" "$log" | head -n 60 | sed 's/^/  | /'
+    else
+      tail -n 60 "$log" | sed 's/^/  | /'
+    fi
     repro=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
     if [ -n "$repro" ]; then
       echo "fuzz $t reproducer: $repro"
