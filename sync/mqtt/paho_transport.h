@@ -28,9 +28,10 @@
 // - start(): Error "bad_uri" when the URI can never work (unknown scheme, no host, or the
 //   Paho client refuses it); "bad_option" for an empty client id or max_inflight < 1;
 //   "already_started" when called twice. Success means "connecting in the background".
-// - publish(): Error "not_connected" while disconnected; "busy" when max_inflight QoS 1
-//   publishes are awaiting PUBACK (retry later; never blocks); "publish_failed" for any
-//   other refusal by the client. Success: accepted for delivery (not a delivery proof).
+// - publish(): Error "not_connected" while disconnected (also as soon as a failed write
+//   shows the connection is dying); "busy" when max_inflight QoS 1 publishes are awaiting
+//   PUBACK (retry later; never blocks); "publish_failed" for any other refusal by the
+//   client. Success: accepted for delivery (not a delivery proof).
 // - subscribe(): records the filter (re-subscribed after every connect); if connected it is
 //   also subscribed at once (best effort: a failure there is repaired on the next connect).
 // - Handlers: the connection handler is called with true after each successful connect +
