@@ -110,15 +110,16 @@ void FakeBroker::detach(FakeTransport* t) {
 }
 
 void FakeBroker::notify_connection(FakeTransport* t) {
+  // The state is captured now, not when the job runs: a quick down/up must be reported as
+  // both transitions, as a real client reports them, never coalesced into "still up".
+  const bool now = t->connected();
   std::lock_guard lock(mu_);
-  queue_.emplace_back([this, t] {
-    bool now = false;
+  queue_.emplace_back([this, t, now] {
     Transport::ConnectionHandler h;
     {
       std::lock_guard l2(mu_);
       if (std::find(clients_.begin(), clients_.end(), t) == clients_.end()) return;
     }
-    now = t->connected();
     {
       std::lock_guard tl(t->mu_);
       if (now == t->last_reported_) return;
