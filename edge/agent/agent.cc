@@ -200,7 +200,10 @@ nlohmann::json Agent::Impl::status() const {
   nlohmann::json sj{{"acks_applied", ss.acks_applied},     {"bad_acks", ss.bad_acks},
                     {"stale_acks", ss.stale_acks},         {"duplicate_acks", ss.duplicate_acks},
                     {"ignored_messages", ss.ignored_messages}, {"publish_failures", ss.publish_failures},
-                    {"downlinks", ss.downlinks}};
+                    {"downlinks", ss.downlinks},
+                    // Paho C 1.3.12 workaround (sync/mqtt/paho_transport.h): clients kept after a
+                    // failed in-flight write; each holds its unacked messages' memory.
+                    {"retired_mqtt_clients", transport->retired_clients()}};
   for (Stream s : kAllStreams) {
     const auto& st = ss.stream(s);
     sj[std::string(to_string(s))] = {{"sent_through", st.sent_through},
