@@ -7,13 +7,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "drivers/serial_ascii/serial_port_stream.h"
+#include "drivers/serial/serial_port_stream.h"
 
 namespace scanedge::serial_ascii {
 
 StreamFactory serial_port_factory() {
   return [](const std::string& port, const SerialSettings& settings) -> Result<std::unique_ptr<ByteStream>> {
-    auto s = SerialPortStream::open(port, settings);
+    auto s = serial::SerialPortStream::open(port, settings);
     if (!s) return s.error();
     return std::unique_ptr<ByteStream>(std::move(*s));
   };

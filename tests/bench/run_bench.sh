@@ -5,6 +5,13 @@ set -euo pipefail
 build="${1:?usage: run_bench.sh BUILD_DIR}"
 echo "== micro benchmarks (Google Benchmark) =="
 "$build/tests/bench/bench_micro" --benchmark_min_time=0.5
+# Driver families (tests/bench/<family>/ builds bench_<family>).
+for b in "$build"/tests/bench/*/bench_*; do
+  [[ -x "$b" ]] || continue
+  echo
+  echo "== $(basename "$b") =="
+  "$b" --benchmark_min_time=0.5
+done
 echo
 echo "== whole-system benchmarks =="
 "$build/tests/bench/bench_system"

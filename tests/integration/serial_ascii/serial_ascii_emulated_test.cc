@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "drivers/serial_ascii/serial_ascii_driver.h"
-#include "drivers/serial_ascii/serial_port_stream.h"
+#include "drivers/serial/serial_port_stream.h"
 #include "edge/profiles/profile.h"
 
 namespace scanedge::serial_ascii {
@@ -243,7 +243,7 @@ TEST_F(EmulatedSerialScanner, StreamAppliesProfileSettingsThroughLibserialport) 
   // A Linux pty forces CS8 and clears PARENB in its termios, so data bits and parity cannot be
   // read back here; baud and stop bits are kept and prove the profile reached the port.
   s.stop_bits = 2;
-  auto stream = SerialPortStream::open("/dev/ttyUSB0", s);
+  auto stream = serial::SerialPortStream::open("/dev/ttyUSB0", s);
   ASSERT_TRUE(stream.ok()) << stream.error().message;
   // Read the configuration back from the open port through libserialport.
   sp_port* p = nullptr;

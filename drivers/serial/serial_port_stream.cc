@@ -1,4 +1,4 @@
-#include "drivers/serial_ascii/serial_port_stream.h"
+#include "drivers/serial/serial_port_stream.h"
 
 #include <poll.h>
 
@@ -9,7 +9,7 @@
 
 #include <libserialport.h>
 
-namespace scanedge::serial_ascii {
+namespace scanedge::serial {
 namespace {
 
 constexpr std::chrono::milliseconds kSlice{50};
@@ -180,4 +180,4 @@ Status SerialPortStream::write(std::span<const std::uint8_t> bytes) {
   return ok_status();
 }
 
-}  // namespace scanedge::serial_ascii
+}  // namespace scanedge::serial

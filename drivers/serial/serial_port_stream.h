@@ -30,7 +30,7 @@
 
 struct sp_port;
 
-namespace scanedge::serial_ascii {
+namespace scanedge::serial {
 
 class SerialPortStream final : public ByteStream {
  public:
@@ -55,4 +55,4 @@ class SerialPortStream final : public ByteStream {
   mutable std::shared_mutex mu_;  // shared: read/write in progress; unique: close()
 };
 
-}  // namespace scanedge::serial_ascii
+}  // namespace scanedge::serial
