@@ -7,22 +7,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "drivers/serial/serial_port_stream.h"
 
 namespace scanedge::serial_ascii {
-
-StreamFactory serial_port_factory() {
-  return [](const std::string& port, const SerialSettings& settings) -> Result<std::unique_ptr<ByteStream>> {
-    auto s = serial::SerialPortStream::open(port, settings);
-    if (!s) return s.error();
-    return std::unique_ptr<ByteStream>(std::move(*s));
-  };
-}
 
 SerialAsciiDriver::SerialAsciiDriver(std::string port, Profile profile, const Clock& clock, StreamFactory factory,
                                      DriverTuning tuning)
     : port_(std::move(port)),
-      id_("serial:" + port_),
+      id_(serial::serial_scanner_id(port_)),
       profile_(std::move(profile)),
       clock_(clock),
       factory_(std::move(factory)),

@@ -1,8 +1,8 @@
 // SerialAsciiDriver: a plain ASCII serial scanner ([prefix][AIM id][data][suffix]) behind
 // the ScannerDriver seam.
 //
-// Identity: "serial:<port>" (e.g. "serial:/dev/ttyUSB0"). Stable USB identity across
-//   replugging comes with the hotplug work (issue 4).
+// Identity: serial::serial_scanner_id(port): the stable identity when `port` is one
+//   ("usb:0403:6001:A50285BI"), else "serial:<port>" (see drivers/serial/serial_stream_factory.h).
 // start(on_scan): opens the port through the StreamFactory (the real one is
 //   SerialPortStream; tests pass a fake). If that first open fails start() returns its Error
 //   (e.g. permission_denied naming the port) but the reader thread runs anyway, in state
@@ -38,6 +38,7 @@
 #include <string>
 #include <thread>
 
+#include "drivers/serial/serial_stream_factory.h"
 #include "drivers/serial_ascii/line_framer.h"
 #include "edge/core/byte_stream.h"
 #include "edge/core/clock.h"
@@ -46,11 +47,8 @@
 
 namespace scanedge::serial_ascii {
 
-using StreamFactory =
-    std::function<Result<std::unique_ptr<ByteStream>>(const std::string& port, const SerialSettings& settings)>;
-
-// Opens real ports with SerialPortStream::open.
-StreamFactory serial_port_factory();
+using serial::StreamFactory;
+using serial::serial_port_factory;
 
 struct DriverTuning {
   std::chrono::milliseconds read_slice{50};        // longest single read wait
