@@ -104,6 +104,87 @@ class Checker {
     out = s;
   }
 
+  // A device command: "hex:..." or a string (see decode_bytes). Empty on error.
+  void get_bytes(const toml::node& n, const std::string& key, std::string& out, std::size_t max_len) {
+    std::string s;
+    const auto* v = n.as_string();
+    if (v == nullptr) {
+      wrong_type(n, key, "a string (\"hex:16 4D 0D\" or text with TOML escapes)");
+      return;
+    }
+    auto b = decode_bytes(v->get());
+    if (!b) {
+      fail(n.source(), "'" + key + "': " + b.error().message);
+      return;
+    }
+    if (b->size() > max_len) {
+      fail(n.source(), "'" + key + "' is " + std::to_string(b->size()) + " bytes, more than " + std::to_string(max_len));
+      return;
+    }
+    out = *b;
+  }
+  // An array of integers each in [lo, hi].
+  bool get_int_array(const toml::node& n, const std::string& key, std::int64_t lo, std::int64_t hi,
+                     std::size_t max_items, std::vector<int>& out) {
+    const auto* a = n.as_array();
+    if (a == nullptr) {
+      wrong_type(n, key, "an array of integers");
+      return false;
+    }
+    if (a->size() > max_items) {
+      fail(n.source(), "'" + key + "' has " + std::to_string(a->size()) + " items, more than " + std::to_string(max_items));
+      return false;
+    }
+    std::vector<int> vals;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      std::int64_t v = 0;
+      if (!get_int((*a)[i], key + "[" + std::to_string(i) + "]", lo, hi, v)) return false;
+      vals.push_back(static_cast<int>(v));
+    }
+    out = std::move(vals);
+    return true;
+  }
+  // An array of strings; each element checked by `each` (index, node, string).
+  void get_string_array(const toml::node& n, const std::string& key, std::size_t max_items,
+                        const std::function<void(const toml::node&, const std::string&, const std::string&)>& each) {
+    const auto* a = n.as_array();
+    if (a == nullptr) {
+      wrong_type(n, key, "an array of strings");
+      return;
+    }
+    if (a->size() > max_items) {
+      fail(n.source(), "'" + key + "' has " + std::to_string(a->size()) + " items, more than " + std::to_string(max_items));
+      return;
+    }
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const std::string ik = key + "[" + std::to_string(i) + "]";
+      const auto* sv = (*a)[i].as_string();
+      if (sv == nullptr) {
+        wrong_type((*a)[i], ik, "a string");
+        continue;
+      }
+      each((*a)[i], ik, sv->get());
+    }
+  }
+  bool get_float(const toml::node& n, const std::string& key, double lo, double hi, double& out) {
+    double v = 0;
+    if (const auto* f = n.as_floating_point()) {
+      v = f->get();
+    } else if (const auto* i = n.as_integer()) {
+      v = static_cast<double>(i->get());
+    } else {
+      wrong_type(n, key, "a number");
+      return false;
+    }
+    if (!(v >= lo && v <= hi)) {
+      fail(n.source(), "'" + key + "' = " + std::to_string(v) + " is out of range (" + std::to_string(lo) + ".." +
+                           std::to_string(hi) + ")");
+      return false;
+    }
+    out = v;
+    return true;
+  }
+
   using Handler = std::function<void(const toml::node&, const std::string& key)>;
 
   // Walks a table: every key must be known; each known key's handler checks its value.
@@ -130,10 +211,12 @@ class Checker {
     walk(*t, key + ".", known);
   }
 
- private:
+ public:
   void wrong_type(const toml::node& n, const std::string& key, const std::string& want) {
     fail(n.source(), "'" + key + "' must be " + want + ", not " + type_name(n.type()));
   }
+
+ private:
 
   std::string file_;
   std::vector<std::string> problems_;
@@ -166,6 +249,57 @@ bool valid_name(const std::string& name) {
   return std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
   });
+}
+
+// Rules that tie keys together; reported at the table they concern.
+void check_cross_rules(Checker& ck, const toml::table& root, const Profile& p, bool have_usb_pids) {
+  auto where = [&](const char* table) -> toml::source_region {
+    if (const auto* n = root.get(table)) return n->source();
+    return toml::source_region{};
+  };
+  const bool usb_driver = p.driver == "hid-keyboard" || p.driver == "hid-pos";
+  if (have_usb_pids && p.match.usb_vid < 0) ck.fail(where("match"), "'match.usb_pids' needs 'match.usb_vid'");
+  if (usb_driver && !p.match.serial_description.empty()) {
+    ck.fail(where("match"), "'match.serial_description' does not apply to USB driver '" + p.driver + "'");
+  }
+  if (!usb_driver && p.match.usb_interface_class >= 0) {
+    ck.fail(where("match"), "'match.usb_interface_class' applies only to USB drivers (hid-keyboard, hid-pos)");
+  }
+  const bool has_feedback_cmds = !p.feedback.good.empty() || !p.feedback.bad.empty() ||
+                                 !p.feedback.warning.empty() || !p.feedback.storage_full.empty();
+  if ((p.driver == "hid-keyboard" || p.driver == "rfid-mercury") && has_feedback_cmds) {
+    ck.fail(where("feedback"), "driver '" + p.driver + "' has no command channel to the device: feedback commands cannot be sent");
+  }
+  if (p.driver == "hid-keyboard" && !p.init.empty()) {
+    ck.fail(where("init"), "driver 'hid-keyboard' has no command channel to the device: 'init.commands' cannot be sent");
+  }
+  if (p.host_ack && p.driver != "serial-ascii") {
+    ck.fail(where("feedback"), "'feedback.host_ack' applies only to driver 'serial-ascii'");
+  }
+  if (p.host_ack && has_feedback_cmds) {
+    ck.fail(where("feedback"), "'feedback.host_ack' and feedback commands exclude each other (host ACK/NAK mode already uses the line)");
+  }
+  if (p.driver == "ssi") {
+    for (std::size_t i = 0; i < p.init.size(); ++i) {
+      if (p.init[i].size() > 250) ck.fail(where("init"), "'init.commands[" + std::to_string(i) + "]' is too long for one SSI frame (opcode + at most 249 data bytes)");
+    }
+  }
+  if (p.driver == "hid-pos") {
+    const auto& h = p.hid_pos;
+    auto inside = [&](int off, int len) { return off < 0 || off + len <= h.report_size; };
+    const int id_bytes = h.report_id >= 0 ? 1 : 0;
+    if (!inside(h.length_offset, 1) || !inside(h.aim_offset, 3) || !inside(h.data_offset, h.data_max) ||
+        !inside(h.more_offset, 1)) {
+      ck.fail(where("hid_pos"), "'hid_pos' offsets reach beyond report_size " + std::to_string(h.report_size));
+    }
+    if (h.data_offset < id_bytes) ck.fail(where("hid_pos"), "'hid_pos.data_offset' overlaps the report id byte");
+  }
+  if (p.rfid.absence_timeout < p.rfid.window) {
+    ck.fail(where("rfid"), "'rfid.absence_timeout_ms' must be at least 'rfid.window_ms' (a tag must not disappear while it is still qualifying)");
+  }
+  if (!p.symbologies.empty() && !p.aim_ids) {
+    ck.fail(where("symbology"), "'symbology.enabled' needs 'symbology.aim_ids = true' (the symbology is known only from the AIM id)");
+  }
 }
 
 Status check_profile(Checker& ck, const toml::table& root, Profile& p) {
@@ -216,9 +350,124 @@ Status check_profile(Checker& ck, const toml::table& root, Profile& p) {
   };
   const std::map<std::string, H> symbology_keys = {
       {"aim_ids", [&](const toml::node& n, const std::string& k) { ck.get_bool(n, k, p.aim_ids); }},
+      {"enabled", [&](const toml::node& n, const std::string& k) {
+         ck.get_string_array(n, k, 64, [&](const toml::node& e, const std::string& ik, const std::string& name) {
+           const auto& known = known_symbologies();
+           if (std::none_of(known.begin(), known.end(), [&](const auto& kv) { return kv.first == name; })) {
+             std::vector<std::string> names;
+             for (const auto& kv : known) names.push_back(kv.first);
+             ck.fail(e.source(), "'" + ik + "' = \"" + name + "\" is not a known symbology (known: " + join(names, ", ") + ")");
+             return;
+           }
+           p.symbologies.push_back(name);
+         });
+       }},
+  };
+  auto feedback_cmd = [&](ByteCommand& out) {
+    return [&](const toml::node& n, const std::string& k) { ck.get_bytes(n, k, out, 256); };
   };
   const std::map<std::string, H> feedback_keys = {
       {"host_ack", [&](const toml::node& n, const std::string& k) { ck.get_bool(n, k, p.host_ack); }},
+      {"good", feedback_cmd(p.feedback.good)},
+      {"bad", feedback_cmd(p.feedback.bad)},
+      {"warning", feedback_cmd(p.feedback.warning)},
+      {"storage_full", feedback_cmd(p.feedback.storage_full)},
+  };
+  bool have_match_usb_pids = false;
+  const std::map<std::string, H> match_keys = {
+      {"usb_vid", [&](const toml::node& n, const std::string& k) {
+         std::int64_t v = 0;
+         if (ck.get_int(n, k, 0, 0xFFFF, v)) p.match.usb_vid = static_cast<int>(v);
+       }},
+      {"usb_pids", [&](const toml::node& n, const std::string& k) {
+         have_match_usb_pids = true;
+         ck.get_int_array(n, k, 0, 0xFFFF, 64, p.match.usb_pids);
+       }},
+      {"usb_interface_class", [&](const toml::node& n, const std::string& k) {
+         std::int64_t v = 0;
+         if (ck.get_int(n, k, 0, 0xFF, v)) p.match.usb_interface_class = static_cast<int>(v);
+       }},
+      {"serial_description", [&](const toml::node& n, const std::string& k) {
+         ck.get_string(n, k, p.match.serial_description);
+         if (p.match.serial_description.size() > 128) ck.fail(n.source(), "'" + k + "' is longer than 128 characters");
+       }},
+  };
+  const std::map<std::string, H> init_keys = {
+      {"commands", [&](const toml::node& n, const std::string& k) {
+         ck.get_string_array(n, k, 64, [&](const toml::node& e, const std::string& ik, const std::string& v) {
+           auto b = decode_bytes(v);
+           if (!b) {
+             ck.fail(e.source(), "'" + ik + "': " + b.error().message);
+           } else if (b->empty() || b->size() > 1024) {
+             ck.fail(e.source(), "'" + ik + "' must be 1..1024 bytes");
+           } else {
+             p.init.push_back(*b);
+           }
+         });
+       }},
+  };
+  const std::map<std::string, H> keyboard_keys = {
+      {"layout", [&](const toml::node& n, const std::string& k) {
+         ck.get_choice(n, k, {"us", "de", "fr", "uk", "it"}, p.keyboard_layout);
+       }},
+  };
+  auto int_field = [&](int& out, std::int64_t lo, std::int64_t hi) {
+    return [&out, lo, hi, &ck](const toml::node& n, const std::string& k) {
+      std::int64_t v = 0;
+      if (ck.get_int(n, k, lo, hi, v)) out = static_cast<int>(v);
+    };
+  };
+  const std::map<std::string, H> hid_pos_keys = {
+      {"report_id", int_field(p.hid_pos.report_id, -1, 255)},
+      {"report_size", int_field(p.hid_pos.report_size, 8, 1024)},
+      {"length_offset", int_field(p.hid_pos.length_offset, -1, 1023)},
+      {"aim_offset", int_field(p.hid_pos.aim_offset, -1, 1023)},
+      {"data_offset", int_field(p.hid_pos.data_offset, 0, 1023)},
+      {"data_max", int_field(p.hid_pos.data_max, 1, 1024)},
+      {"more_offset", int_field(p.hid_pos.more_offset, -1, 1023)},
+      {"more_mask", int_field(p.hid_pos.more_mask, 1, 255)},
+      {"route_feature", [&](const toml::node& n, const std::string& k) { ck.get_bool(n, k, p.hid_pos.route_feature); }},
+  };
+  const std::map<std::string, H> ssi_keys = {
+      {"permanent", [&](const toml::node& n, const std::string& k) { ck.get_bool(n, k, p.ssi.permanent); }},
+      {"params", [&](const toml::node& n, const std::string& k) {
+         const auto* a = n.as_array();
+         if (a == nullptr || a->size() > 256) {
+           ck.wrong_type(n, k, "an array (at most 256) of [parameter, value] pairs");
+           return;
+         }
+         for (std::size_t i = 0; i < a->size(); ++i) {
+           std::vector<int> pair;
+           const std::string ik = k + "[" + std::to_string(i) + "]";
+           const auto* inner = (*a)[i].as_array();
+           if (inner == nullptr || inner->size() != 2) {
+             ck.wrong_type((*a)[i], ik, "a [parameter, value] pair");
+             continue;
+           }
+           std::int64_t num = 0, val = 0;
+           if (ck.get_int((*inner)[0], ik + "[0]", 0, 0xFFFF, num) && ck.get_int((*inner)[1], ik + "[1]", 0, 255, val)) {
+             p.ssi.params.emplace_back(static_cast<int>(num), static_cast<int>(val));
+           }
+         }
+       }},
+  };
+  const std::map<std::string, H> rfid_keys = {
+      {"window_ms", [&](const toml::node& n, const std::string& k) {
+         std::int64_t v = 0;
+         if (ck.get_int(n, k, 1, 600'000, v)) p.rfid.window = std::chrono::milliseconds(v);
+       }},
+      {"min_reads", int_field(p.rfid.min_reads, 1, 10'000)},
+      {"rssi_min_dbm", [&](const toml::node& n, const std::string& k) { ck.get_float(n, k, -150.0, 30.0, p.rfid.rssi_min_dbm); }},
+      {"absence_timeout_ms", [&](const toml::node& n, const std::string& k) {
+         std::int64_t v = 0;
+         if (ck.get_int(n, k, 1, 86'400'000, v)) p.rfid.absence_timeout = std::chrono::milliseconds(v);
+       }},
+      {"max_tags", [&](const toml::node& n, const std::string& k) {
+         std::int64_t v = 0;
+         if (ck.get_int(n, k, 1, 1'000'000, v)) p.rfid.max_tags = static_cast<std::size_t>(v);
+       }},
+      {"antennas", [&](const toml::node& n, const std::string& k) { ck.get_int_array(n, k, 1, 64, 64, p.rfid.antennas); }},
+      {"read_power_cdbm", int_field(p.rfid.read_power_cdbm, 0, 3150)},
   };
   const std::map<std::string, H> top_keys = {
       {"schema", [&](const toml::node& n, const std::string& k) {
@@ -234,6 +483,16 @@ Status check_profile(Checker& ck, const toml::table& root, Profile& p) {
       {"framing", [&](const toml::node& n, const std::string& k) { ck.walk_table(n, k, framing_keys); }},
       {"symbology", [&](const toml::node& n, const std::string& k) { ck.walk_table(n, k, symbology_keys); }},
       {"feedback", [&](const toml::node& n, const std::string& k) { ck.walk_table(n, k, feedback_keys); }},
+      {"min_firmware", [&](const toml::node& n, const std::string& k) {
+         ck.get_string(n, k, p.min_firmware);
+         if (p.min_firmware.size() > 64) ck.fail(n.source(), "'" + k + "' is longer than 64 characters");
+       }},
+      {"match", [&](const toml::node& n, const std::string& k) { ck.walk_table(n, k, match_keys); }},
+      {"init", [&](const toml::node& n, const std::string& k) { ck.walk_table(n, k, init_keys); }},
+      {"keyboard", [&](const toml::node& n, const std::string& k) { ck.walk_table(n, k, keyboard_keys); }},
+      {"hid_pos", [&](const toml::node& n, const std::string& k) { ck.walk_table(n, k, hid_pos_keys); }},
+      {"ssi", [&](const toml::node& n, const std::string& k) { ck.walk_table(n, k, ssi_keys); }},
+      {"rfid", [&](const toml::node& n, const std::string& k) { ck.walk_table(n, k, rfid_keys); }},
   };
   ck.walk(root, "", top_keys);
 
@@ -241,6 +500,7 @@ Status check_profile(Checker& ck, const toml::table& root, Profile& p) {
   if (p.suffix.empty() && p.idle_timeout.count() == 0) {
     ck.fail_at_top("'framing.suffix' is empty and 'framing.idle_timeout_ms' is 0: scans would never end");
   }
+  check_cross_rules(ck, root, p, have_match_usb_pids);
   if (!ck.ok()) return make_error("profile_invalid", ck.message());
   return ok_status();
 }
@@ -248,7 +508,7 @@ Status check_profile(Checker& ck, const toml::table& root, Profile& p) {
 }  // namespace
 
 const std::vector<std::string>& known_profile_drivers() {
-  static const std::vector<std::string> drivers = {"serial-ascii"};
+  static const std::vector<std::string> drivers = {"serial-ascii", "hid-keyboard", "hid-pos", "ssi", "rfid-mercury"};
   return drivers;
 }
 
@@ -260,6 +520,99 @@ std::string decode_affix(const std::string& value) {
   if (u == "TAB") return "\t";
   if (u == "NONE") return "";
   return value;
+}
+
+Result<std::string> decode_bytes(const std::string& value) {
+  if (value.size() < 4 || upper(value.substr(0, 4)) != "HEX:") return decode_affix(value);
+  std::string out;
+  int hi = -1;
+  for (std::size_t i = 4; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == ' ' || c == ',') {
+      if (hi >= 0) return make_error("bad_byte_string", "odd number of hex digits before column " + std::to_string(i + 1));
+      continue;
+    }
+    int d = -1;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    if (d < 0) {
+      return make_error("bad_byte_string", std::string("'") + c + "' at position " + std::to_string(i + 1) +
+                                               " is not a hex digit");
+    }
+    if (hi < 0) {
+      hi = d;
+    } else {
+      out.push_back(static_cast<char>(hi * 16 + d));
+      hi = -1;
+    }
+  }
+  if (hi >= 0) return make_error("bad_byte_string", "odd number of hex digits");
+  if (out.empty()) return make_error("bad_byte_string", "no bytes after 'hex:'");
+  return out;
+}
+
+const std::vector<std::pair<std::string, char>>& known_symbologies() {
+  // AIM symbology identifier letters (ISO/IEC 15424).
+  static const std::vector<std::pair<std::string, char>> table = {
+      {"code39", 'A'},     {"code128", 'C'},  {"gs1-128", 'C'}, {"ean-upc", 'E'},    {"codabar", 'F'},
+      {"code93", 'G'},     {"itf", 'I'},      {"pdf417", 'L'},  {"qr", 'Q'},         {"datamatrix", 'd'},
+      {"gs1-databar", 'e'}, {"aztec", 'z'},   {"maxicode", 'U'}, {"dotcode", 'J'},   {"msi", 'M'},
+  };
+  return table;
+}
+
+bool symbology_enabled(const Profile& p, std::string_view data) {
+  if (p.symbologies.empty() || !p.aim_ids) return true;
+  if (data.size() < 3 || data[0] != ']') return true;
+  const char letter = data[1];
+  const auto& known = known_symbologies();
+  for (const auto& name : p.symbologies) {
+    for (const auto& [n, l] : known) {
+      if (n == name && l == letter) return true;
+    }
+  }
+  return false;
+}
+
+int compare_firmware(std::string_view a, std::string_view b) {
+  // Split into runs of digits and runs of other characters; digits compare numerically
+  // (leading zeros ignored), other runs case-insensitively; separators . - _ space are ignored.
+  auto is_sep = [](char c) { return c == '.' || c == '-' || c == '_' || c == ' '; };
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t i = 0, j = 0;
+  while (true) {
+    while (i < a.size() && is_sep(a[i])) ++i;
+    while (j < b.size() && is_sep(b[j])) ++j;
+    if (i >= a.size() || j >= b.size()) break;
+    const bool da = is_digit(a[i]), db = is_digit(b[j]);
+    if (da && db) {
+      while (i < a.size() && a[i] == '0') ++i;
+      while (j < b.size() && b[j] == '0') ++j;
+      std::size_t ei = i, ej = j;
+      while (ei < a.size() && is_digit(a[ei])) ++ei;
+      while (ej < b.size() && is_digit(b[ej])) ++ej;
+      if (ei - i != ej - j) return ei - i < ej - j ? -1 : 1;
+      const int c = a.substr(i, ei - i).compare(b.substr(j, ej - j));
+      if (c != 0) return c < 0 ? -1 : 1;
+      i = ei;
+      j = ej;
+    } else if (da != db) {
+      return da ? 1 : -1;  // a number sorts after text ("1.0" > "1.0beta" is not modelled; rare)
+    } else {
+      std::size_t ei = i, ej = j;
+      while (ei < a.size() && !is_digit(a[ei]) && !is_sep(a[ei])) ++ei;
+      while (ej < b.size() && !is_digit(b[ej]) && !is_sep(b[ej])) ++ej;
+      const std::string ua = upper(std::string(a.substr(i, ei - i))), ub = upper(std::string(b.substr(j, ej - j)));
+      const int c = ua.compare(ub);
+      if (c != 0) return c < 0 ? -1 : 1;
+      i = ei;
+      j = ej;
+    }
+  }
+  const bool more_a = i < a.size(), more_b = j < b.size();
+  if (more_a == more_b) return 0;
+  return more_a ? 1 : -1;
 }
 
 Result<Profile> load_profile_file(const std::string& path) {
