@@ -11,7 +11,7 @@ namespace scanedge::config {
 
 namespace {
 
-enum class Kind { string, integer };
+enum class Kind { string, integer, boolean };
 
 // A declared key: how to read it into the config and what is allowed.
 struct KeySpec {
@@ -26,6 +26,7 @@ struct KeySpec {
   bool allow_empty = false;
   std::function<void(AgentConfig&, const std::string&)> set_string{};
   std::function<void(AgentConfig&, std::int64_t)> set_int{};
+  std::function<void(AgentConfig&, bool)> set_bool{};
 };
 
 bool valid_id(std::string_view id) {
@@ -54,6 +55,12 @@ const std::vector<KeySpec>& specs() {
                    std::int64_t hi, std::function<void(AgentConfig&, std::int64_t)> set) {
       KeySpec k{sec, name, Kind::integer, def, desc, lo, hi};
       k.set_int = std::move(set);
+      t.push_back(std::move(k));
+    };
+    auto flag = [&](const char* sec, const char* name, const char* def, const char* desc,
+                    std::function<void(AgentConfig&, bool)> set) {
+      KeySpec k{sec, name, Kind::boolean, def, desc};
+      k.set_bool = std::move(set);
       t.push_back(std::move(k));
     };
     str("device", "site", "(required)", "Site id: 1-64 of A-Z a-z 0-9 . _ -",
@@ -98,6 +105,13 @@ const std::vector<KeySpec>& specs() {
         [](AgentConfig& c, const std::string& v) { c.bus_pub_endpoint = v; });
     str("profiles", "dir", "/usr/share/scanedge/firmware-profiles", "Where firmware profiles are read from",
         [](AgentConfig& c, const std::string& v) { c.profiles_dir = v; });
+    flag("profiles", "autodetect", "true",
+         "Serve every attached scanner that a profile's [match] rules recognise (USB hotplug, serial ports), "
+         "besides the [[scanner]] entries",
+         [](AgentConfig& c, bool v) { c.autodetect = v; });
+    num("profiles", "rescan_ms", "1000", "How often serial ports (and USB, where hotplug events are unavailable) are "
+        "re-enumerated to notice scanners plugged in or removed", 100, 60000,
+        [](AgentConfig& c, std::int64_t v) { c.rescan_ms = v; });
     str("log", "level", "info", "Log level", [](AgentConfig& c, const std::string& v) { c.log_level = v; },
         {"trace", "debug", "info", "warn", "error", "critical", "off"});
     return t;
@@ -149,6 +163,12 @@ struct Loader {
         if (!found) return fail(n.source(), name + ": \"" + v + "\" is not one of " + list);
       }
       k.set_string(c, v);
+      return {};
+    }
+    if (k.kind == Kind::boolean) {
+      const auto* b = n.as_boolean();
+      if (b == nullptr) return fail(n.source(), name + ": expected true or false, got " + describe(n));
+      k.set_bool(c, b->get());
       return {};
     }
     const auto* i = n.as_integer();
@@ -280,11 +300,14 @@ Result<AgentConfig> load_config(const std::string& path) {
 std::vector<KeyDoc> documented_keys() {
   std::vector<KeyDoc> out;
   for (const auto& k : specs()) {
-    out.push_back(KeyDoc{std::string(k.section) + "." + k.name, k.kind == Kind::string ? "string" : "integer",
+    out.push_back(KeyDoc{std::string(k.section) + "." + k.name, k.kind == Kind::string ? "string" : (k.kind == Kind::boolean ? "boolean" : "integer"),
                          k.default_doc, k.description});
   }
   out.push_back(KeyDoc{"scanner[].profile", "string", "(required)", "Firmware profile name, e.g. generic-serial-ascii"});
-  out.push_back(KeyDoc{"scanner[].port", "string", "(required)", "Device port, e.g. /dev/ttyUSB0"});
+  out.push_back(KeyDoc{"scanner[].port", "string", "(required)",
+                       "Which device: a stable identity usb:VVVV:PPPP:SERIAL (or usb:VVVV:PPPP@BUS-PORTS), "
+                       "serial:/dev/ttyS0, or a device path such as /dev/ttyUSB0 (not stable across replugging); "
+                       "scanedgectl devices prints identities"});
   return out;
 }
 

@@ -17,7 +17,7 @@ namespace scanedge::config {
 
 struct ScannerConfig {
   std::string profile;  // firmware profile name: <profiles.dir>/<profile>.toml
-  std::string port;     // e.g. /dev/ttyUSB0 for serial scanners
+  std::string port;     // identity "usb:05e0:1200:SN1", "serial:/dev/ttyS0", or a path "/dev/ttyUSB0"
   int line = 0;         // where it was declared, for error messages
 };
 
@@ -46,6 +46,8 @@ struct AgentConfig {
   std::string bus_pub_endpoint = "ipc:///run/scanedge/events.sock";
   // [profiles]
   std::string profiles_dir = "/usr/share/scanedge/firmware-profiles";
+  bool autodetect = true;        // serve devices recognised by a profile's [match] rules
+  std::int64_t rescan_ms = 1000; // serial (and no-hotplug USB) re-enumeration interval
   // [log]
   std::string log_level = "info";
   // [[scanner]]

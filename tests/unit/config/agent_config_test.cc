@@ -95,6 +95,21 @@ TEST(AgentConfig, MissingFileIsAnErrorNamingThePath) {
   EXPECT_EQ(c.error().message.rfind("/nonexistent/scanedged.toml:1:", 0), 0u);
 }
 
+TEST(AgentConfig, AutodetectIsOnByDefaultAndTakesABoolean) {
+  const std::string base = "[device]\nsite = \"s\"\nid = \"d\"\n";
+  auto def = parse_config(base, "a.toml");
+  ASSERT_TRUE(def) << def.error().message;
+  EXPECT_TRUE(def->autodetect);
+  EXPECT_EQ(def->rescan_ms, 1000);
+  auto off = parse_config(base + "[profiles]\nautodetect = false\nrescan_ms = 250\n", "a.toml");
+  ASSERT_TRUE(off) << off.error().message;
+  EXPECT_FALSE(off->autodetect);
+  EXPECT_EQ(off->rescan_ms, 250);
+  auto bad = parse_config(base + "[profiles]\nautodetect = \"yes\"\n", "a.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "a.toml:5: profiles.autodetect: expected true or false, got the string \"yes\"");
+}
+
 TEST(AgentConfig, EveryDeclaredKeyIsDocumented) {
   for (const auto& k : documented_keys()) {
     EXPECT_FALSE(k.description.empty()) << k.key;
