@@ -1,5 +1,6 @@
 #include "drivers/serial/serial_stream_factory.h"
 
+#include "drivers/serial/serial_port_source.h"
 #include "drivers/serial/serial_port_stream.h"
 
 namespace scanedge::serial {
@@ -11,9 +12,9 @@ std::string serial_scanner_id(const std::string& port) {
 
 StreamFactory serial_port_factory() {
   return [](const std::string& port, const SerialSettings& settings) -> Result<std::unique_ptr<ByteStream>> {
-    std::string path = port;
-    if (port.rfind("serial:", 0) == 0) path = port.substr(7);
-    auto s = SerialPortStream::open(path, settings);
+    auto path = find_port_for_identity(port);
+    if (!path) return path.error();
+    auto s = SerialPortStream::open(*path, settings);
     if (!s) return s.error();
     return std::unique_ptr<ByteStream>(std::move(*s));
   };

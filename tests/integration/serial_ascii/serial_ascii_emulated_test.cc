@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "drivers/serial_ascii/serial_ascii_driver.h"
+#include "drivers/serial/serial_port_source.h"
 #include "drivers/serial/serial_port_stream.h"
 #include "edge/profiles/profile.h"
 
@@ -223,6 +224,44 @@ TEST_F(EmulatedSerialScanner, WithoutAckTheAckWaitingScannerSendsNothingMore) {
   ASSERT_TRUE(start_driver().ok());
   ASSERT_TRUE(scans_.wait_for_count(1));
   EXPECT_FALSE(scans_.wait_for_count(2, 500ms));
+}
+
+TEST_F(EmulatedSerialScanner, EnumerationNamesTheAdapterByItsStableUsbIdentity) {
+  serial::SerialPortSource src;
+  auto ports = src.list();
+  ASSERT_TRUE(ports.ok()) << ports.error().message;
+  const AttachedDevice* found = nullptr;
+  for (const auto& d : *ports) {
+    if (d.node == "/dev/ttyUSB0") found = &d;
+  }
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->identity, "usb:0403:6001:SCANEDGE-EMU-0001");
+  EXPECT_EQ(found->kind, AttachedDevice::Kind::serial);
+  EXPECT_EQ(found->vid, 0x0403);
+  EXPECT_EQ(found->pid, 0x6001);
+  EXPECT_EQ(found->product, "Emulated serial barcode scanner");
+  auto node = serial::find_port_for_identity("usb:0403:6001:SCANEDGE-EMU-0001");
+  ASSERT_TRUE(node.ok()) << node.error().message;
+  EXPECT_EQ(*node, "/dev/ttyUSB0");
+  auto missing = serial::find_port_for_identity("usb:0403:6001:NOT-HERE");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "device_not_found");
+  EXPECT_NE(missing.error().message.find("usb:0403:6001:SCANEDGE-EMU-0001 (/dev/ttyUSB0)"), std::string::npos)
+      << missing.error().message;
+}
+
+TEST_F(EmulatedSerialScanner, DriverOpenedByIdentityReadsAndReportsThatIdentity) {
+  load_script({{'r', 100, kEan13 + "\r\n"}});
+  DriverTuning t;
+  t.backoff_initial = 20ms;
+  driver_ = std::make_unique<SerialAsciiDriver>("usb:0403:6001:SCANEDGE-EMU-0001", profile_, clock_,
+                                                serial_port_factory(), t);
+  auto st = driver_->start([this](RawScan s) { scans_.add(std::move(s)); });
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  ASSERT_TRUE(scans_.wait_for_count(1));
+  auto got = scans_.get();
+  EXPECT_EQ(got[0].data, kEan13);
+  EXPECT_EQ(got[0].scanner, "usb:0403:6001:SCANEDGE-EMU-0001");
 }
 
 TEST_F(EmulatedSerialScanner, MissingPortIsReportedByNameAndKeptBeingRetried) {
