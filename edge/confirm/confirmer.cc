@@ -61,6 +61,11 @@ Decision Confirmer::decide(const RawScan& scan, TaskBook& book) {
   }
 
   const decode::DecodeResult r = decode::decode(scan.data);
+  if (!scan.refusal_code.empty()) {
+    d.symbology = r.ok() ? r.value->symbology : "unknown";
+    d.item = r.ok() ? item_json(r.value->identity) : nlohmann::json(nullptr);
+    return reject(std::move(d), safe, scan.refusal_code, scan.refusal_message);
+  }
   if (!r.ok()) {
     d.symbology = "unknown";
     d.item = nullptr;

@@ -50,6 +50,20 @@ TEST_F(ConfirmerTest, WantedGtinIsConfirmedOnExecWithFullEvent) {
   EXPECT_EQ(book.find("PICK-1")->state, TaskState::in_progress);
 }
 
+TEST_F(ConfirmerTest, ScanRefusedByTheDeviceLayerIsRejectedWithThatReasonAndPicksNothing) {
+  book.put(task("PICK-1", {{kGtinA, 2}}));
+  RawScan s = scan(std::string("]Q301") + kGtinA);
+  s.refusal_code = "symbology_disabled";
+  s.refusal_message = "QR Code is not enabled in profile zebra-ds2208";
+  auto d = confirmer.decide(s, book);
+  EXPECT_EQ(d.outcome, Outcome::rejected);
+  EXPECT_EQ(d.reason.code, "symbology_disabled");
+  EXPECT_EQ(d.event.stream, Stream::telemetry);
+  EXPECT_EQ(d.event.body["reason"]["message"], "QR Code is not enabled in profile zebra-ds2208");
+  EXPECT_EQ(d.event.body["item"]["gtin"], kGtinA);
+  EXPECT_EQ(book.find("PICK-1")->lines[0].picked, 0);
+}
+
 TEST_F(ConfirmerTest, PlainEan13MatchesItsGtin14) {
   book.put(task("PICK-1", {{kGtinB, 1}}));
   auto d = confirmer.decide(scan("4006381333931"), book);
