@@ -9,7 +9,9 @@
 // set_change_callback(): a backend with hotplug events (libusb) calls `cb` from its own
 //   thread whenever something was attached or removed, so the manager rescans at once
 //   instead of waiting for its next poll. Backends without events ignore it (the manager
-//   keeps polling them). `cb` must be cheap and must not call back into the source.
+//   keeps polling them). `cb` must be cheap and must not call back into the source. Passing
+//   nullptr removes it; once set_change_callback() returns, the previous callback is not
+//   running and will not run again.
 // Threading: list() may be called from any one thread at a time.
 #pragma once
 
