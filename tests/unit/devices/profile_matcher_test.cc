@@ -1,5 +1,8 @@
 #include "edge/devices/profile_matcher.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace scanedge::devices {
@@ -83,6 +86,42 @@ TEST(ProfileMatcher, ProfileWithoutMatchRulesNeverMatches) {
   port.pid = 0x6001;
   port.description = "anything";
   EXPECT_EQ(match_profile(port, {*p}), nullptr);
+}
+
+}  // namespace
+}  // namespace scanedge::devices
+
+namespace scanedge::devices {
+namespace {
+
+// Every shipped profile with USB match rules recognises a device built from its own rules,
+// and no other shipped profile ties with it (a tie would make autodetection a coin toss).
+TEST(ShippedProfileMatching, EachModelIsRecognisedAsItselfAndNothingTies) {
+  auto names = list_profiles(SCANEDGE_PROFILES_DIR);
+  ASSERT_TRUE(names.ok());
+  std::vector<Profile> all;
+  for (const auto& n : *names) {
+    auto p = find_profile(SCANEDGE_PROFILES_DIR, n);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    all.push_back(*p);
+  }
+  int checked = 0;
+  for (const auto& p : all) {
+    if (p.match.empty()) continue;
+    AttachedDevice d;
+    d.kind = is_usb_driver(p.driver) ? AttachedDevice::Kind::usb : AttachedDevice::Kind::serial;
+    d.vid = p.match.usb_vid;
+    d.pid = p.match.usb_pids.empty() ? 0x4242 : p.match.usb_pids.front();
+    if (p.match.usb_interface_class >= 0) d.interface_classes = {p.match.usb_interface_class};
+    d.description = p.match.serial_description;
+    std::vector<std::string> tied;
+    const Profile* got = match_profile(d, all, &tied);
+    ASSERT_NE(got, nullptr) << p.name;
+    EXPECT_EQ(got->name, p.name);
+    EXPECT_TRUE(tied.empty()) << p.name << " ties with " << tied.size() - 1 << " other profile(s)";
+    ++checked;
+  }
+  EXPECT_GE(checked, 6);
 }
 
 }  // namespace

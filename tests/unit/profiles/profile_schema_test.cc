@@ -159,3 +159,32 @@ TEST(ProfileSymbology, EnabledListFiltersByAimLetter) {
 
 }  // namespace
 }  // namespace scanedge
+
+namespace scanedge {
+namespace {
+
+TEST(ShippedProfiles, EveryModelTheProductSupportsHasItsProfileAndDriver) {
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"generic-hid-keyboard", "hid-keyboard"},   {"generic-serial-ascii", "serial-ascii"},
+      {"zebra-ds2208", "hid-keyboard"},           {"zebra-ds3608-ssi", "ssi"},
+      {"honeywell-voyager-hidpos", "hid-pos"},    {"honeywell-xenon-serial", "serial-ascii"},
+      {"datalogic-gryphon-hid", "hid-keyboard"},  {"thingmagic-m6e", "rfid-mercury"},
+  };
+  for (const auto& [name, driver] : want) {
+    auto p = find_profile(SCANEDGE_PROFILES_DIR, name);
+    ASSERT_TRUE(p.ok()) << name << ": " << p.error().message;
+    EXPECT_EQ(p->driver, driver) << name;
+    EXPECT_FALSE(p->description.empty()) << name;
+  }
+  auto ds2208 = find_profile(SCANEDGE_PROFILES_DIR, "zebra-ds2208");
+  EXPECT_EQ(ds2208->match.usb_vid, 0x05e0);
+  EXPECT_EQ(ds2208->match.usb_pids, std::vector<int>{0x1200});
+  auto ds3608 = find_profile(SCANEDGE_PROFILES_DIR, "zebra-ds3608-ssi");
+  EXPECT_EQ(ds3608->feedback.good, std::string("\xE6\x00", 2));
+  EXPECT_FALSE(ds3608->ssi.params.empty());
+  auto m6e = find_profile(SCANEDGE_PROFILES_DIR, "thingmagic-m6e");
+  EXPECT_EQ(m6e->rfid.min_reads, 2);
+}
+
+}  // namespace
+}  // namespace scanedge
