@@ -165,6 +165,24 @@ TEST_F(UsbHidEmulated, ReadTimesOutWithZeroWhenTheDeviceIsSilent) {
   EXPECT_LT(dt, 1s);
 }
 
+TEST_F(UsbHidEmulated, APushedReportArrivesPromptlyWhileTheHostWaits) {
+  auto& dev = add();
+  auto s = open(dev.identity());
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(dev.wait_in_urb_pending(2s));
+  std::uint8_t buf[8];
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(30ms);
+    auto t0 = std::chrono::steady_clock::now();
+    dev.push_report(key(0, 0x04));
+    auto r = s->read_report(buf, 2s);
+    auto dt = std::chrono::steady_clock::now() - t0;
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(*r, 8u);
+    EXPECT_LT(dt, 100ms) << "report latency " << std::chrono::duration_cast<std::chrono::milliseconds>(dt).count() << " ms";
+  }
+}
+
 TEST_F(UsbHidEmulated, CloseFromAnotherThreadEndsABlockedReadPromptly) {
   auto& dev = add();
   auto s = open(dev.identity());
