@@ -13,7 +13,16 @@
 //       Decodes DATA (or, with --epc, an EPC given as hex) locally (no agent needed). With
 //       --json prints the decode contract object on stdout. Exit 0 when valid, 1 when
 //       invalid. Exactly one of DATA and --epc.
+//   scanedgectl [--config FILE] profiles check [FILE...]
+//       Validates firmware profiles (default: every profile in profiles.dir) and prints
+//       `file:line:column: what is wrong` for each problem. Exit 0 all valid, 1 otherwise.
+//   scanedgectl [...] devices [--json]
+//       Lists attached USB devices and serial ports, the profile that recognises each and its
+//       state (in_service, permission_denied with the fix, no_profile, ...). Exit 0; 1 when
+//       neither USB nor serial enumeration works.
+//   --profiles DIR overrides the profiles directory (default: profiles.dir from --config).
 // Usage errors exit 2.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -23,6 +32,8 @@
 
 #include "edge/bus/bus_client.h"
 #include "edge/config/agent_config.h"
+#include "edge/ctl/devices_cmd.h"
+#include "edge/ctl/profiles_check.h"
 #include "edge/decode/decoder.h"
 #include "edge/decode/epc.h"
 
@@ -30,6 +41,12 @@ namespace {
 
 constexpr int kExitRejected = 1;
 constexpr int kExitUnreachable = 3;
+
+std::string resolve_profiles_dir(const std::string& dir, const std::string& config_path) {
+  if (!dir.empty()) return dir;
+  if (auto cfg = scanedge::config::load_config(config_path)) return cfg->profiles_dir;
+  return scanedge::config::AgentConfig{}.profiles_dir;
+}
 
 std::string resolve_endpoint(const std::string& bus, const std::string& config_path) {
   if (!bus.empty()) return bus;
@@ -118,6 +135,19 @@ int main(int argc, char** argv) {
   auto* decode_epc_opt = decode->add_option("--epc", decode_epc_hex, "Decode an EPC given as hex digits instead");
   decode_epc_opt->excludes(decode_data_opt);
 
+  std::string profiles_dir;
+  app.add_option("--profiles", profiles_dir, "Firmware profiles directory (default: profiles.dir from --config)");
+
+  auto* profiles = app.add_subcommand("profiles", "Firmware profile commands");
+  profiles->require_subcommand(1);
+  auto* profiles_check = profiles->add_subcommand("check", "Validate profiles (default: all in the profiles directory)");
+  std::vector<std::string> profile_files;
+  profiles_check->add_option("FILE", profile_files, "Profile files to check");
+
+  auto* devices = app.add_subcommand("devices", "List attached USB devices and serial ports with profile and state");
+  bool devices_json = false;
+  devices->add_flag("--json", devices_json, "Print a JSON array instead of a table");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -134,6 +164,16 @@ int main(int argc, char** argv) {
     return cmd_decode(decode_data,
                       decode_epc_opt->count() > 0 ? std::optional<std::string>(decode_epc_hex) : std::nullopt,
                       decode_json);
+  }
+
+  if (profiles_check->parsed()) {
+    return scanedge::ctl::profiles_check(profile_files, resolve_profiles_dir(profiles_dir, config_path), std::cout);
+  }
+  if (devices->parsed()) {
+    // The agent answers status at once when it runs; do not make a field tech wait 5 s.
+    return scanedge::ctl::devices_cmd(resolve_endpoint(bus, config_path), resolve_profiles_dir(profiles_dir, config_path),
+                                      devices_json, std::min(timeout, std::chrono::milliseconds(1500)), std::cout,
+                                      std::cerr);
   }
 
   scanedge::bus::BusClient client(resolve_endpoint(bus, config_path));
