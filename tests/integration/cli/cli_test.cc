@@ -92,6 +92,43 @@ TEST(ScanedgectlCli, DecodeEpcContract) {
   EXPECT_EQ(usage.status, 2) << "neither DATA nor --epc is a usage error";
 }
 
+TEST(ScanedgectlCli, ProfilesCheckValidatesTheShippedSetAndNamesFileLineColumnOfProblems) {
+  auto all = run_capture({EdgeStack::ctl_bin(), "--profiles", SCANEDGE_PROFILES_DIR, "profiles", "check"});
+  EXPECT_EQ(all.status, 0) << all.out;
+  EXPECT_NE(all.out.find("ok   " + std::string(SCANEDGE_PROFILES_DIR) + "/zebra-ds2208.toml (driver hid-keyboard"),
+            std::string::npos)
+      << all.out;
+  EXPECT_NE(all.out.find(" profile(s) checked, 0 invalid"), std::string::npos) << all.out;
+
+  TempDir dir;
+  const std::string bad = dir.file("bad.toml");
+  std::ofstream(bad) << "driver = \"hid-keyboard\"\n[keyboard]\nlayout = \"dvorak\"\n[feedback]\ngood = \"hex:07\"\n";
+  auto r = run_capture({EdgeStack::ctl_bin(), "profiles", "check", bad,
+                        std::string(SCANEDGE_PROFILES_DIR) + "/generic-serial-ascii.toml"});
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find(bad + ":3:10: 'keyboard.layout' = \"dvorak\" is not one of: us, de, fr, uk, it"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("no command channel"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 profile(s) checked, 1 invalid"), std::string::npos) << r.out;
+
+  auto empty = run_capture({EdgeStack::ctl_bin(), "--profiles", dir.file("none"), "profiles", "check"});
+  EXPECT_EQ(empty.status, 1);
+}
+
+TEST(ScanedgectlCli, DevicesListsWhatIsAttachedAndSaysTheAgentIsNotRunning) {
+  TempDir dir;
+  auto r = run_capture({EdgeStack::ctl_bin(), "--profiles", SCANEDGE_PROFILES_DIR, "--bus",
+                        "ipc://" + dir.file("none.sock"), "--timeout", "300", "devices", "--json"});
+  ASSERT_EQ(r.status, 0) << r.out;
+  auto rows = nlohmann::json::parse(r.out);  // whatever this machine has attached, it is a JSON array
+  ASSERT_TRUE(rows.is_array());
+  for (const auto& row : rows) {
+    EXPECT_TRUE(row.contains("identity") && row.contains("state") && row.contains("profile")) << row.dump();
+    EXPECT_NE(row["state"], "in_service") << "no agent runs: nothing can be in service";
+  }
+}
+
 TEST(ScanedgectlCli, UnreachableAgentExitsThree) {
   TempDir dir;
   auto r = run_capture({EdgeStack::ctl_bin(), "--bus", "ipc://" + dir.file("none.sock"), "--timeout", "300", "status"});
