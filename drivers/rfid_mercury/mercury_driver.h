@@ -20,8 +20,10 @@
 //   Clock::monotonic() when its frame was complete and goes through an rfid::ReadFilter
 //   configured from profile.rfid (window, min_reads, rssi_min_dbm, absence_timeout,
 //   max_tags). Only a tag that qualifies (its `appear` event) becomes a scan:
-//   RawScan{data = the EPC as upper-case hex, e.g. "3074257BF7194E4000001A85" (no AIM id:
-//   the pipeline decodes it with decode_epc), scanner = id(), mono = the appear time}.
+//   RawScan{data = the EPC as upper-case hex, e.g. "3074257BF7194E4000001A85", scanner =
+//   id(), mono = the appear time}. There is no AIM id or other marker: decode() would take
+//   the hex for plain text, so scans of an rfid-mercury scanner must be decoded with
+//   decode::decode_epc() (edge/decode/epc.h) by whoever knows the scanner's driver family.
 //   The filter is polled on every read slice so absences are noticed without reads; it is
 //   kept across reconnects (a tag that stayed in the field is not scanned again after a
 //   USB glitch).
