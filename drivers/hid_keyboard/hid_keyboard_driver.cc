@@ -123,6 +123,9 @@ void HidKeyboardDriver::run(KeyboardDecoderConfig config) {
     stats_.decoder = decoder.counters();
   };
 
+  // start() just failed to open: the first retry waits one backoff too (state stays
+  // disconnected meanwhile instead of flickering through opening).
+  if (!current_stream() && !wait_backoff(backoff)) return;
   while (!stopping()) {
     auto stream = current_stream();
     if (!stream) {

@@ -215,6 +215,9 @@ void HidPosDriver::run() {
     stats_.assembler = assembler.counters();
   };
 
+  // start() just failed to open: the first retry waits one backoff too (state stays
+  // disconnected meanwhile instead of flickering through opening).
+  if (!current_stream() && !wait_backoff(backoff)) return;
   while (!stopping()) {
     auto stream = current_stream();
     if (!stream) {

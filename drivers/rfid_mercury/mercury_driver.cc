@@ -246,7 +246,9 @@ void MercuryDriver::handle_stream_frames(std::vector<Frame>& frames, std::chrono
         if (ev.kind != rfid::PresenceKind::appear) continue;
         if (stopping()) return;
         ++scans_;
-        on_scan_(RawScan{ev.epc.to_hex(), id_, ev.time});
+        RawScan scan{ev.epc.to_hex(), id_, ev.time};
+        scan.rfid_epc = true;  // the confirmer decodes it with decode_epc
+        on_scan_(std::move(scan));
       }
     }
   }

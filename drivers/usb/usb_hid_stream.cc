@@ -360,7 +360,10 @@ void UsbHidStream::close() {
 std::string UsbHidStream::describe() const {
   const UsbDeviceInfo& i = impl_->info;
   std::string ports;
-  for (std::size_t k = 0; k < i.ports.size(); ++k) ports += (k ? "." : "") + std::to_string(i.ports[k]);
+  for (std::size_t k = 0; k < i.ports.size(); ++k) {
+    if (k != 0) ports += '.';  // (one append per piece: g++ 12 -O2 flags `"." + to_string()` with -Wrestrict)
+    ports += std::to_string(i.ports[k]);
+  }
   return i.identity + " (bus " + std::to_string(i.bus) + " port " + ports + ")";
 }
 

@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include "drivers/serial_ascii/serial_ascii_driver.h"
+#include "drivers/serial/serial_port_source.h"
 #include "edge/agent/bus_api.h"
 #include "edge/bus/zmq_bus.h"
 #include "edge/confirm/confirmer.h"
 #include "edge/core/clock.h"
 #include "edge/core/event_id.h"
+#include "edge/devices/device_manager.h"
+#include "edge/devices/platform/driver_factory.h"
+#include "edge/devices/platform/usb_device_source.h"
 #include "edge/outbox/sqlite_outbox.h"
 #include "edge/pipeline/confirm_pipeline.h"
 #include "edge/profiles/profile.h"
@@ -28,11 +31,8 @@ struct Agent::Impl {
   std::unique_ptr<BusApi> api;
   std::unique_ptr<sync::PahoTransport> transport;
   std::unique_ptr<sync::SyncEngine> sync;
-  struct Scanner {
-    std::string profile;
-    std::unique_ptr<ScannerDriver> driver;
-  };
-  std::vector<Scanner> scanners;
+  std::vector<std::unique_ptr<DeviceSource>> sources;
+  std::unique_ptr<devices::DeviceManager> devices;
   bool started = false;
   bool stopped = false;
 
@@ -74,20 +74,43 @@ Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
 
   a.confirmer = std::make_unique<confirm::Confirmer>(a.clock, a.ids, confirm::DeviceIdentity{cfg.site, cfg.device});
 
-  // Scanners: the profile must exist and be valid, or the agent refuses to start (a field
-  // tech must see the mistake now, not find a silent scanner later).
+  // Scanners: a configured scanner's profile must exist and be valid, or the agent refuses
+  // to start (a field tech must see the mistake now, not find a silent scanner later). The
+  // other profiles serve autodetection; an invalid one is skipped with an error in the log.
+  std::vector<Profile> profiles;
+  if (auto names = list_profiles(cfg.profiles_dir)) {
+    for (const auto& n : *names) {
+      auto p = find_profile(cfg.profiles_dir, n);
+      if (p) {
+        profiles.push_back(std::move(*p));
+      } else {
+        spdlog::error("profile {} skipped: {}", n, p.error().message);
+      }
+    }
+  } else if (cfg.autodetect || !cfg.scanners.empty()) {
+    spdlog::warn("no firmware profiles: {}", names.error().message);
+  }
+  std::vector<devices::ConfiguredScanner> configured;
+  auto factory = devices::make_driver_factory(a.clock);
   for (const auto& sc : cfg.scanners) {
     auto profile = find_profile(cfg.profiles_dir, sc.profile);
     if (!profile) {
       return make_error("config", "scanner at line " + std::to_string(sc.line) + ": profile \"" + sc.profile +
                                       "\": " + profile.error().message);
     }
-    if (profile->driver != "serial-ascii") {
-      return make_error("config", "scanner at line " + std::to_string(sc.line) + ": profile \"" + sc.profile +
-                                      "\" needs driver \"" + profile->driver + "\", which this build does not have");
+    // Check that the family can serve this port now, so a mistake is a start error.
+    if (auto probe = factory(sc.port, *profile); !probe) {
+      return make_error("config", "scanner at line " + std::to_string(sc.line) + ": " + probe.error().message);
     }
-    a.scanners.push_back(Impl::Scanner{sc.profile, std::make_unique<serial_ascii::SerialAsciiDriver>(sc.port, *profile, a.clock)});
+    configured.push_back(devices::ConfiguredScanner{sc.port, *profile});
   }
+  a.sources.push_back(std::make_unique<devices::UsbDeviceSource>());
+  a.sources.push_back(std::make_unique<serial::SerialPortSource>());
+  std::vector<DeviceSource*> srcs;
+  for (auto& s : a.sources) srcs.push_back(s.get());
+  a.devices = std::make_unique<devices::DeviceManager>(
+      std::move(profiles), std::move(configured), std::move(srcs), std::move(factory),
+      devices::ManagerOptions{cfg.autodetect, std::chrono::milliseconds(cfg.rescan_ms)});
 
   const sync::DeviceAddress address{cfg.site, cfg.device};
   sync::MqttOptions mo;
@@ -165,16 +188,18 @@ Status Agent::start() {
     a.pipeline->stop();
     return s;
   }
-  for (auto& sc : a.scanners) {
-    ScannerDriver* drv = sc.driver.get();
-    auto s = drv->start([&a, drv](RawScan scan) {
-      a.pipeline->submit_scan(std::move(scan), [drv](const pipeline::ScanReply& r) {
-        if (auto f = drv->feedback(r.decision.feedback); !f) {
-          spdlog::warn("feedback to {} failed: {}", drv->id(), f.error().message);
-        }
-      });
+  auto st = a.devices->start([&a](RawScan scan, ScannerDriver& drv) {
+    a.pipeline->submit_scan(std::move(scan), [&drv](const pipeline::ScanReply& r) {
+      if (auto f = drv.feedback(r.decision.feedback); !f) {
+        spdlog::warn("feedback to {} failed: {}", drv.id(), f.error().message);
+      }
     });
-    if (!s) spdlog::warn("scanner {} not in service yet: {} (retrying)", drv->id(), s.error().message);
+  });
+  if (!st) {
+    a.sync->stop();
+    a.bus->stop();
+    a.pipeline->stop();
+    return st;
   }
   a.started = true;
   return {};
@@ -184,7 +209,7 @@ void Agent::stop() {
   Impl& a = *impl_;
   if (!a.started || a.stopped) return;
   a.stopped = true;
-  for (auto& sc : a.scanners) sc.driver->stop();
+  a.devices->stop();    // drivers stop delivering; they stay alive for pending feedback
   a.pipeline->stop();  // finishes queued scans; their replies go out through the bus
   a.bus->stop();
   a.sync->stop();
@@ -229,10 +254,18 @@ nlohmann::json Agent::Impl::status() const {
   }
   j["outbox"] = std::move(ob);
   nlohmann::json scs = nlohmann::json::array();
-  for (const auto& sc : scanners) {
-    scs.push_back({{"id", sc.driver->id()}, {"profile", sc.profile}, {"state", to_string(sc.driver->state())}});
+  for (const auto& sc : devices->snapshot()) {
+    scs.push_back({{"id", sc.id},         {"profile", sc.profile}, {"driver", sc.driver},
+                   {"origin", sc.origin}, {"node", sc.node},       {"state", to_string(sc.state)}});
   }
   j["scanners"] = std::move(scs);
+  nlohmann::json un = nlohmann::json::array();
+  for (const auto& u : devices->unserved()) {
+    if (u.reason == "no_profile") continue;  // hubs, keyboards...: scanedgectl devices lists them
+    un.push_back({{"identity", u.device.identity}, {"node", u.device.node}, {"profile", u.profile},
+                  {"reason", u.reason}, {"detail", u.detail}});
+  }
+  j["unserved_devices"] = std::move(un);
   nlohmann::json ts = nlohmann::json::array();
   for (const auto& t : pipeline->tasks()) {
     ts.push_back({{"task_id", t.task_id}, {"version", t.version}, {"state", t.state}, {"picked", t.picked}, {"qty", t.qty}});

@@ -1,5 +1,7 @@
 #include "edge/confirm/confirmer.h"
 
+#include "edge/decode/epc.h"
+
 #include "edge/decode/decoder.h"
 
 namespace scanedge::confirm {
@@ -60,7 +62,7 @@ Decision Confirmer::decide(const RawScan& scan, TaskBook& book) {
     safe.data = std::move(cleaned);
   }
 
-  const decode::DecodeResult r = decode::decode(scan.data);
+  const decode::DecodeResult r = scan.rfid_epc ? decode::decode_epc(scan.data) : decode::decode(scan.data);
   if (!scan.refusal_code.empty()) {
     d.symbology = r.ok() ? r.value->symbology : "unknown";
     d.item = r.ok() ? item_json(r.value->identity) : nlohmann::json(nullptr);

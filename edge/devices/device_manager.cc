@@ -112,7 +112,11 @@ void DeviceManager::rescan() {
   for (DeviceSource* src : sources_) {
     auto list = src->list();
     if (!list) {
-      spdlog::warn("device enumeration ({}) failed: {}", src->name(), list.error().message);
+      std::lock_guard lock(mu_);
+      if (logged_["source:" + src->name()] != list.error().message) {
+        logged_["source:" + src->name()] = list.error().message;
+        spdlog::warn("device enumeration ({}) failed: {} (retrying every rescan)", src->name(), list.error().message);
+      }
       continue;
     }
     for (auto& d : *list) seen.push_back(std::move(d));

@@ -297,7 +297,7 @@ void check_cross_rules(Checker& ck, const toml::table& root, const Profile& p, b
   if (p.rfid.absence_timeout < p.rfid.window) {
     ck.fail(where("rfid"), "'rfid.absence_timeout_ms' must be at least 'rfid.window_ms' (a tag must not disappear while it is still qualifying)");
   }
-  if (!p.symbologies.empty() && !p.aim_ids) {
+  if (!p.symbologies.empty() && !p.aim_ids && p.driver != "ssi") {
     ck.fail(where("symbology"), "'symbology.enabled' needs 'symbology.aim_ids = true' (the symbology is known only from the AIM id)");
   }
 }
@@ -563,7 +563,8 @@ const std::vector<std::pair<std::string, char>>& known_symbologies() {
 }
 
 bool symbology_enabled(const Profile& p, std::string_view data) {
-  if (p.symbologies.empty() || !p.aim_ids) return true;
+  // ssi: the driver adds the AIM id from DECODE_DATA's barcode type when the scanner does not.
+  if (p.symbologies.empty() || (!p.aim_ids && p.driver != "ssi")) return true;
   if (data.size() < 3 || data[0] != ']') return true;
   const char letter = data[1];
   const auto& known = known_symbologies();

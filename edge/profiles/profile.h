@@ -156,7 +156,8 @@ Result<std::string> decode_bytes(const std::string& value);
 const std::vector<std::pair<std::string, char>>& known_symbologies();
 
 // True when a scan with this data may be confirmed under the profile's symbology list:
-// always when the list is empty, aim_ids is off, or the data has no AIM id.
+// always when the list is empty, the data has no AIM id, or aim_ids is off (except for the
+// ssi family, whose driver adds the AIM id from the barcode type itself).
 bool symbology_enabled(const Profile& p, std::string_view data);
 
 // Compares dotted/alphanumeric firmware versions ("1.2.10" > "1.2.9"; "PAAFLS00-002-R07"

@@ -64,6 +64,19 @@ TEST_F(ConfirmerTest, ScanRefusedByTheDeviceLayerIsRejectedWithThatReasonAndPick
   EXPECT_EQ(book.find("PICK-1")->lines[0].picked, 0);
 }
 
+TEST_F(ConfirmerTest, RfidEpcIsDecodedAsAnEpcAndPicksItsGtin) {
+  // SGTIN-96 3074257BF7194E4000001A85 = urn:epc:id:sgtin:0614141.812345.6789, GTIN 80614141123458.
+  book.put(task("PICK-RF", {{"80614141123458", 1}}));
+  RawScan s = scan("3074257BF7194E4000001A85");
+  auto as_text = confirmer.decide(s, book);
+  EXPECT_EQ(as_text.outcome, Outcome::rejected) << "hex without the RFID flag is only text";
+  s.rfid_epc = true;
+  auto d = confirmer.decide(s, book);
+  ASSERT_EQ(d.outcome, Outcome::confirmed) << d.reason.message;
+  EXPECT_EQ(d.event.body["item"]["gtin"], "80614141123458");
+  EXPECT_EQ(d.event.body["item"]["serial"], "6789");
+}
+
 TEST_F(ConfirmerTest, PlainEan13MatchesItsGtin14) {
   book.put(task("PICK-1", {{kGtinB, 1}}));
   auto d = confirmer.decide(scan("4006381333931"), book);

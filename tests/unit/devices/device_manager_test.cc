@@ -144,8 +144,8 @@ TEST(DeviceManager, HotpluggedDeviceGetsItsProfileDriverOnceAndKeepsItAcrossRepl
   h.src.set({});                        // unplugged
   auto d2 = zebra_dev("SN1");
   d2.node = "/dev/bus/usb/001/009";     // back on another address
-  h.src.set({d2});
   const int before = h.src.lists();
+  h.src.set({d2});
   ASSERT_TRUE(eventually([&] { return h.src.lists() > before; }));
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(h.created_count(), 1u) << "a replugged scanner must keep its driver, not get a second one";

@@ -155,6 +155,8 @@ TEST(ProfileSymbology, EnabledListFiltersByAimLetter) {
   EXPECT_TRUE(symbology_enabled(p, "4006381333931"));  // no AIM id: nothing to judge by
   p.aim_ids = false;
   EXPECT_TRUE(symbology_enabled(p, "]Q3x"));
+  p.driver = "ssi";  // the ssi driver adds AIM ids itself: the list still applies
+  EXPECT_FALSE(symbology_enabled(p, "]Q3x"));
 }
 
 }  // namespace

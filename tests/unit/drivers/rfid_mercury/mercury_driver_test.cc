@@ -151,6 +151,7 @@ TEST_F(MercuryDriverTest, ThousandReadsOfThirtyEpcsAreExactlyThirtyScans) {
     ++want[s.data];
     EXPECT_EQ(s.scanner, "serial:/dev/ttyUSB0");
     EXPECT_EQ(s.mono, clock_.monotonic());
+    EXPECT_TRUE(s.rfid_epc) << "the confirmer must decode it as an EPC, not as barcode text";
   }
   for (const auto& [epc, n] : want) EXPECT_EQ(n, 1) << epc;
   const auto st = driver_->stats();
