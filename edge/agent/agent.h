@@ -1,11 +1,14 @@
 // Agent: the wiring of scanedged. The only place that names concrete classes.
 //
 // create(): opens the outbox (Error when the database cannot be opened or migrated), loads
-//   tasks, builds the pipeline, the bus, the MQTT transport, the sync engine and one driver
-//   per configured scanner. Nothing is started.
+//   tasks, builds the pipeline, the bus, the MQTT transport, the sync engine and the device
+//   manager (edge/devices): the configured scanners (Error, code config, when a scanner's
+//   profile is missing or invalid, or its family cannot serve its port) and, with
+//   profiles.autodetect, every attached device a profile recognises. Nothing is started.
 // start(): starts the pipeline, binds the bus (Error when the endpoint cannot be bound),
-//   starts sync (connecting in the background) and the drivers (a scanner that is absent is
-//   logged and retried by its driver; never fatal).
+//   starts sync (connecting in the background) and the device manager (a scanner that is
+//   absent is logged and retried by its driver; USB hotplug and serial rescans bring new
+//   and replugged scanners into service; never fatal).
 // stop(): drivers first (no new scans), then the pipeline finishes what is queued and replies,
 //   then bus, sync and transport. Idempotent.
 // status(): the bus `status` reply. Thread-safe.
