@@ -57,6 +57,7 @@ Status SerialAsciiDriver::start(ScanHandler on_scan) {
   // thread: plugging it in later puts it in service without restarting the agent.
   state_ = s ? DriverState::in_service : DriverState::disconnected;
   if (!s) note_error(s.error().message);
+  if (auto first = current_stream()) send_init(*first);
   thread_ = std::thread([this] { run(); });
   if (!s) return s.error();
   return ok_status();
@@ -123,6 +124,7 @@ void SerialAsciiDriver::run() {
         ++stats_.reconnects;
       }
       backoff = tuning_.backoff_initial;
+      if (auto reopened = current_stream()) send_init(*reopened);
       state_ = DriverState::in_service;
       spdlog::info("{}: reopened, back in service", id_);
       continue;
@@ -169,16 +171,40 @@ void SerialAsciiDriver::run() {
   publish_counters();
 }
 
+void SerialAsciiDriver::send_init(ByteStream& s) {
+  for (const auto& cmd : profile_.init) {
+    auto st = s.write(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(cmd.data()), cmd.size()));
+    std::lock_guard lock(mu_);
+    if (!st) {
+      ++stats_.init_failures;
+      stats_.last_error = st.error().message;
+      spdlog::warn("{}: init command not sent: {}", id_, st.error().message);
+      return;  // the read loop notices a dead port; the next open sends the sequence again
+    }
+    ++stats_.init_sent;
+  }
+}
+
 Status SerialAsciiDriver::feedback(Feedback kind) {
-  if (!profile_.host_ack) {
+  std::string bytes;
+  if (profile_.host_ack) {
+    bytes.assign(1, static_cast<char>(kind == Feedback::good ? kAck : kNak));
+  } else {
+    switch (kind) {
+      case Feedback::good: bytes = profile_.feedback.good; break;
+      case Feedback::bad: bytes = profile_.feedback.bad; break;
+      case Feedback::warning: bytes = profile_.feedback.warning; break;
+      case Feedback::storage_full: bytes = profile_.feedback.storage_full; break;
+    }
+  }
+  if (bytes.empty()) {
     std::lock_guard lock(mu_);
     ++stats_.feedback_unsupported;
     return ok_status();
   }
   auto s = current_stream();
-  if (!s) return make_error("device_unavailable", "driver " + id_ + ": port is not open, cannot send host ACK/NAK");
-  const std::uint8_t byte = kind == Feedback::good ? kAck : kNak;
-  auto st = s->write(std::span<const std::uint8_t>(&byte, 1));
+  if (!s) return make_error("device_unavailable", "driver " + id_ + ": port is not open, cannot send feedback");
+  auto st = s->write(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
   if (!st) return st;
   std::lock_guard lock(mu_);
   ++stats_.feedback_sent;

@@ -13,15 +13,19 @@
 // Disconnects: a read Error closes the stream, drops any partial scan (counted), sets state
 //   disconnected and reopens with exponential backoff (tuning.backoff_initial doubling up to
 //   tuning.backoff_max) until it succeeds (state in_service again) or stop() is called.
+// Every open (and reopen): profile.init commands are written in order (raw bytes); a failed
+//   write is logged and counted (stats().init_failures), the next reopen sends them again.
 // feedback(kind): plain ASCII scanners have no standard beep/LED command.
 //   - profile.host_ack = true (scanner in host ACK/NAK mode): good -> ACK 0x06; bad, warning,
 //     storage_full -> NAK 0x15. Success means the byte was written to the port. Note that a
 //     scanner in this mode retransmits on NAK, so a rejected scan can arrive again (up to the
 //     scanner's retry count) before the scanner signals the error itself.
+//   - else profile.feedback.<kind> non-empty: those bytes are written (a scanner-specific
+//     command, e.g. a Honeywell serial menu beep).
 //   - otherwise: nothing can be sent; returns success without touching the device. The only
 //     operator signal is the scanner's own good-read beep; bad feedback must come from the
 //     bus/UI. stats().feedback_unsupported counts these calls so the gap is visible.
-//   Returns device_unavailable when host_ack is on but the port is not open.
+//   Returns device_unavailable when something is to be sent but the port is not open.
 // stop(): idempotent; wakes and joins the reader thread (promptly: reads wait at most
 //   tuning.read_slice, backoff waits are interrupted), closes the stream. After it returns
 //   on_scan is not called. The destructor calls stop().
@@ -63,6 +67,8 @@ struct DriverStats {
   std::uint64_t reconnects = 0;
   std::uint64_t feedback_sent = 0;
   std::uint64_t feedback_unsupported = 0;
+  std::uint64_t init_sent = 0;       // init commands written (all opens)
+  std::uint64_t init_failures = 0;
   std::string last_error;  // message of the last open/read error, empty if none
 };
 
@@ -91,6 +97,7 @@ class SerialAsciiDriver final : public ScannerDriver {
   void set_stream(std::shared_ptr<ByteStream> s);
   std::shared_ptr<ByteStream> current_stream() const;
   void note_error(const std::string& msg);
+  void send_init(ByteStream& s);
 
   const std::string port_;
   const std::string id_;

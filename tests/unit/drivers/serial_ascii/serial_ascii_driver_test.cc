@@ -367,6 +367,31 @@ TEST(SerialAsciiDriver, WithoutHostAckFeedbackSendsNothingAndIsCounted) {
   EXPECT_EQ(drv.stats().feedback_unsupported, 2u);
 }
 
+TEST(SerialAsciiDriver, ProfileFeedbackCommandsAndInitAreWrittenOnEveryOpen) {
+  SystemClock clock;
+  FakeFactory ff;
+  auto first = std::make_shared<FakeDevice>();
+  auto second = std::make_shared<FakeDevice>();
+  ff.add_device(first);
+  ff.add_device(second);
+  Profile p = test_profile();
+  p.init = {"\x16M\rAIMENA1.", "\x16M\rSUFBK2990D."};
+  p.feedback.bad = "\x16M\rBEPERR3.";
+  SerialAsciiDriver drv("/dev/ttyUSB0", p, clock, ff.factory(), fast_tuning());
+  ASSERT_TRUE(drv.start([](RawScan) {}).ok());
+  auto as_string = [](const std::vector<std::uint8_t>& v) { return std::string(v.begin(), v.end()); };
+  EXPECT_EQ(as_string(first->written()), "\x16M\rAIMENA1.\x16M\rSUFBK2990D.");
+  ASSERT_TRUE(drv.feedback(Feedback::bad).ok());
+  ASSERT_TRUE(drv.feedback(Feedback::good).ok());  // no good command: nothing written
+  EXPECT_EQ(as_string(first->written()), "\x16M\rAIMENA1.\x16M\rSUFBK2990D.\x16M\rBEPERR3.");
+  EXPECT_EQ(drv.stats().feedback_sent, 1u);
+  EXPECT_EQ(drv.stats().feedback_unsupported, 1u);
+  first->fail("device_disconnected");  // replugged: the init sequence goes to the new port
+  ASSERT_TRUE(eventually([&] { return as_string(second->written()) == "\x16M\rAIMENA1.\x16M\rSUFBK2990D."; }));
+  EXPECT_TRUE(eventually([&] { return drv.stats().init_sent == 4u; }));
+  drv.stop();
+}
+
 TEST(SerialAsciiDriver, GarbageFloodDoesNotStopLaterScans) {
   SystemClock clock;
   FakeFactory ff;
