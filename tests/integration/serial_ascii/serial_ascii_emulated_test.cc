@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -262,6 +263,53 @@ TEST_F(EmulatedSerialScanner, DriverOpenedByIdentityReadsAndReportsThatIdentity)
   auto got = scans_.get();
   EXPECT_EQ(got[0].data, kEan13);
   EXPECT_EQ(got[0].scanner, "usb:0403:6001:SCANEDGE-EMU-0001");
+}
+
+TEST_F(EmulatedSerialScanner, ReplugAsAnotherTtyKeepsTheIdentityAndTheDriverFindsItAgain) {
+  load_script({{'r', 100, kEan13 + "\r\n"}});
+  DriverTuning t;
+  t.backoff_initial = 20ms;
+  t.backoff_max = 100ms;
+  const std::string id = "usb:0403:6001:SCANEDGE-EMU-0001";
+  driver_ = std::make_unique<SerialAsciiDriver>(id, profile_, clock_, serial_port_factory(), t);
+  ASSERT_TRUE(driver_->start([this](RawScan s) { scans_.add(std::move(s)); }).ok());
+  ASSERT_TRUE(scans_.wait_for_count(1));
+
+  // Unplug: the adapter disappears; it is plugged into another USB socket (1-3) and comes
+  // back as /dev/ttyUSB1. A real unplug hangs up the tty; here the emulation's side of the
+  // pty is closed, which the driver sees the same way (POLLHUP / read error).
+  const int master = umockdev_testbed_get_dev_fd(testbed_, "/dev/ttyUSB0");
+  ASSERT_GE(master, 0);
+  ::close(master);
+  umockdev_testbed_remove_device(testbed_, "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/ttyUSB0/tty/ttyUSB0");
+  umockdev_testbed_remove_device(testbed_, "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/ttyUSB0");
+  umockdev_testbed_remove_device(testbed_, "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0");
+  umockdev_testbed_remove_device(testbed_, "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2");
+  std::ifstream in(SCANEDGE_SERIAL_DEVICE_FILE);
+  std::stringstream desc;
+  desc << in.rdbuf();
+  std::string text = desc.str();
+  for (std::size_t pos; (pos = text.find("ttyUSB0")) != std::string::npos;) text.replace(pos, 7, "ttyUSB1");
+  for (std::size_t pos; (pos = text.find("MINOR=0")) != std::string::npos;) text.replace(pos, 7, "MINOR=1");
+  for (std::size_t pos; (pos = text.find("devnum=2")) != std::string::npos;) text.replace(pos, 8, "devnum=5");
+  for (std::size_t pos; (pos = text.find("/1-2")) != std::string::npos;) text.replace(pos, 4, "/1-3");
+  GError* err = nullptr;
+  ASSERT_TRUE(umockdev_testbed_add_from_string(testbed_, text.c_str(), &err)) << (err ? err->message : "");
+  {
+    std::ofstream out(script_path_, std::ios::binary);
+    out << "r 300 " << encode(kGs1 + "\r\n") << "\n";
+  }
+  ASSERT_TRUE(umockdev_testbed_load_script(testbed_, "/dev/ttyUSB1", script_path_.c_str(), &err))
+      << (err ? err->message : "");
+  auto node = serial::find_port_for_identity(id);
+  ASSERT_TRUE(node.ok()) << node.error().message;
+  EXPECT_EQ(*node, "/dev/ttyUSB1");
+  ASSERT_TRUE(scans_.wait_for_count(2, 8000ms)) << "state " << to_string(driver_->state()) << ", last error "
+                                                 << driver_->stats().last_error;
+  auto got = scans_.get();
+  EXPECT_EQ(got[1].data, kGs1);
+  EXPECT_EQ(got[1].scanner, id);
+  EXPECT_GE(driver_->stats().reconnects, 1u);
 }
 
 TEST_F(EmulatedSerialScanner, MissingPortIsReportedByNameAndKeptBeingRetried) {
