@@ -50,7 +50,8 @@ std::string usb_permission_fix(std::uint16_t vid, std::uint16_t pid) {
   std::string p(ids + 5, 4);
   return std::string("add a udev rule giving group scanedge rw on ") + ids + " (SUBSYSTEM==\"usb\", ATTRS{idVendor}==\"" +
          v + "\", ATTRS{idProduct}==\"" + p +
-         "\", GROUP=\"scanedge\", MODE=\"0660\") and run the agent in group scanedge — see systemd/ (issue 7)";
+         "\", GROUP=\"scanedge\", MODE=\"0660\") in /etc/udev/rules.d/70-scanedge.rules, run `udevadm control "
+         "--reload && udevadm trigger`, and run the agent in group scanedge";
 }
 
 std::string format_bcd_version(std::uint16_t bcd) {
