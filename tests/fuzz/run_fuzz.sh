@@ -3,7 +3,8 @@
 #
 #   tests/fuzz/run_fuzz.sh BUILD_DIR SECONDS [TARGET...]
 #
-# TARGET is decode, element_string, digital_link, epc, batch or config (default: all). Each
+# TARGET is decode, element_string, digital_link, epc, batch, config, ssi_frames,
+# mercury_frames, hid_reports or profile (default: all). Each
 # target runs for SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<target>) in a
 # temporary directory, so the committed corpus is never written to; -max_len per target,
 # -timeout=10 (a slower input counts as a failure), leaks detected, UBSan fatal.
@@ -14,7 +15,7 @@
 set -u
 
 usage() {
-  echo "usage: $0 BUILD_DIR SECONDS [decode|element_string|digital_link|epc|batch|config ...]" >&2
+  echo "usage: $0 BUILD_DIR SECONDS [decode|element_string|digital_link|epc|batch|config|ssi_frames|mercury_frames|hid_reports|profile ...]" >&2
   exit 2
 }
 [ $# -ge 2 ] || usage
@@ -24,17 +25,18 @@ seconds=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 
-all_targets=(decode element_string digital_link epc batch config)
+all_targets=(decode element_string digital_link epc batch config ssi_frames mercury_frames hid_reports profile)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
 # Longest input worth trying per target: scans and URIs are short, EPCs shorter, payloads
-# and config files longer.
+# and config files longer; device byte streams hold a few frames or a few dozen reports.
 max_len() {
   case "$1" in
     decode|element_string|digital_link) echo 512 ;;
     epc) echo 128 ;;
-    batch|config) echo 4096 ;;
+    batch|config|profile|hid_reports) echo 4096 ;;
+    ssi_frames|mercury_frames) echo 2048 ;;
     *) echo "" ;;
   esac
 }
