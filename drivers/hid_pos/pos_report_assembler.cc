@@ -28,50 +28,9 @@ bool crlf_only(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n'; });
 }
 
-Error layout_error(const std::string& what) {
-  return make_error("invalid_hid_pos_layout", "[hid_pos] " + what);
-}
-
 }  // namespace
 
-Status validate_layout(const HidPosLayout& l) {
-  if (l.report_size < 1 || l.report_size > 1024)
-    return layout_error("report_size " + std::to_string(l.report_size) + " is outside 1..1024");
-  if (l.report_id < -1 || l.report_id > 255)
-    return layout_error("report_id " + std::to_string(l.report_id) + " is outside -1..255");
-  const int first = l.report_id >= 0 ? 1 : 0;  // byte 0 is the id
-  const int size = l.report_size;
-  if (l.data_max < 1) return layout_error("data_max must be at least 1");
-  if (l.data_offset < first || l.data_offset + l.data_max > size)
-    return layout_error("data window " + std::to_string(l.data_offset) + "+" + std::to_string(l.data_max) +
-                        " does not fit in a " + std::to_string(size) + "-byte report" +
-                        (first ? " after the id byte" : ""));
-  auto in_data = [&](int off) { return off >= l.data_offset && off < l.data_offset + l.data_max; };
-  auto check_byte = [&](const char* name, int off) -> Status {
-    if (off == -1) return ok_status();
-    if (off < first || off >= size)
-      return layout_error(std::string(name) + " " + std::to_string(off) + " is outside the report (" +
-                          std::to_string(first) + ".." + std::to_string(size - 1) + ")");
-    if (in_data(off)) return layout_error(std::string(name) + " " + std::to_string(off) + " lies in the data window");
-    return ok_status();
-  };
-  if (auto s = check_byte("length_offset", l.length_offset); !s) return s;
-  if (auto s = check_byte("more_offset", l.more_offset); !s) return s;
-  if (l.aim_offset != -1) {
-    if (l.aim_offset < first || l.aim_offset + 3 > size)
-      return layout_error("aim_offset " + std::to_string(l.aim_offset) + " leaves no room for a 3-byte AIM id");
-    for (int i = 0; i < 3; ++i)
-      if (in_data(l.aim_offset + i)) return layout_error("the AIM field overlaps the data window");
-    for (int off : {l.length_offset, l.more_offset})
-      if (off >= l.aim_offset && off < l.aim_offset + 3)
-        return layout_error("the AIM field overlaps the length or more byte");
-  }
-  if (l.length_offset != -1 && l.length_offset == l.more_offset)
-    return layout_error("length_offset and more_offset are the same byte");
-  if (l.more_offset != -1 && (l.more_mask < 1 || l.more_mask > 255))
-    return layout_error("more_mask " + std::to_string(l.more_mask) + " is outside 1..255");
-  return ok_status();
-}
+Status validate_layout(const HidPosLayout& l) { return validate_hid_pos_layout(l); }
 
 AssemblerConfig assembler_config(const Profile& p) {
   AssemblerConfig c;

@@ -47,10 +47,20 @@ class Checker {
  public:
   explicit Checker(std::string file) : file_(std::move(file)) {}
 
+  // `what` may quote keys and values from the file: control characters are written \xNN
+  // so that every problem stays on one line.
   void fail(const toml::source_region& where, const std::string& what) {
     std::ostringstream os;
     os << file_ << ':' << std::max<std::uint32_t>(where.begin.line, 1) << ':'
-       << std::max<std::uint32_t>(where.begin.column, 1) << ": " << what;
+       << std::max<std::uint32_t>(where.begin.column, 1) << ": ";
+    for (unsigned char c : what) {
+      if (c < 0x20 || c == 0x7f) {
+        static const char* hex = "0123456789abcdef";
+        os << "\\x" << hex[c >> 4] << hex[c & 15];
+      } else {
+        os << static_cast<char>(c);
+      }
+    }
     problems_.push_back(os.str());
   }
   void fail_at_top(const std::string& what) { problems_.push_back(file_ + ":1:1: " + what); }
@@ -285,14 +295,8 @@ void check_cross_rules(Checker& ck, const toml::table& root, const Profile& p, b
     }
   }
   if (p.driver == "hid-pos") {
-    const auto& h = p.hid_pos;
-    auto inside = [&](int off, int len) { return off < 0 || off + len <= h.report_size; };
-    const int id_bytes = h.report_id >= 0 ? 1 : 0;
-    if (!inside(h.length_offset, 1) || !inside(h.aim_offset, 3) || !inside(h.data_offset, h.data_max) ||
-        !inside(h.more_offset, 1)) {
-      ck.fail(where("hid_pos"), "'hid_pos' offsets reach beyond report_size " + std::to_string(h.report_size));
-    }
-    if (h.data_offset < id_bytes) ck.fail(where("hid_pos"), "'hid_pos.data_offset' overlaps the report id byte");
+    // The same rules the hid-pos driver applies at start, so a bad layout is a profile error.
+    if (auto st = validate_hid_pos_layout(p.hid_pos); !st) ck.fail(where("hid_pos"), st.error().message);
   }
   if (p.rfid.absence_timeout < p.rfid.window) {
     ck.fail(where("rfid"), "'rfid.absence_timeout_ms' must be at least 'rfid.window_ms' (a tag must not disappear while it is still qualifying)");
@@ -520,6 +524,49 @@ std::string decode_affix(const std::string& value) {
   if (u == "TAB") return "\t";
   if (u == "NONE") return "";
   return value;
+}
+
+namespace {
+Error layout_error(const std::string& what) { return make_error("invalid_hid_pos_layout", "[hid_pos] " + what); }
+}  // namespace
+
+Status validate_hid_pos_layout(const HidPosLayout& l) {
+  if (l.report_size < 1 || l.report_size > 1024)
+    return layout_error("report_size " + std::to_string(l.report_size) + " is outside 1..1024");
+  if (l.report_id < -1 || l.report_id > 255)
+    return layout_error("report_id " + std::to_string(l.report_id) + " is outside -1..255");
+  const int first = l.report_id >= 0 ? 1 : 0;  // byte 0 is the id
+  const int size = l.report_size;
+  if (l.data_max < 1) return layout_error("data_max must be at least 1");
+  if (l.data_offset < first || l.data_offset + l.data_max > size)
+    return layout_error("data window " + std::to_string(l.data_offset) + "+" + std::to_string(l.data_max) +
+                        " does not fit in a " + std::to_string(size) + "-byte report" +
+                        (first ? " after the id byte" : ""));
+  auto in_data = [&](int off) { return off >= l.data_offset && off < l.data_offset + l.data_max; };
+  auto check_byte = [&](const char* name, int off) -> Status {
+    if (off == -1) return ok_status();
+    if (off < first || off >= size)
+      return layout_error(std::string(name) + " " + std::to_string(off) + " is outside the report (" +
+                          std::to_string(first) + ".." + std::to_string(size - 1) + ")");
+    if (in_data(off)) return layout_error(std::string(name) + " " + std::to_string(off) + " lies in the data window");
+    return ok_status();
+  };
+  if (auto s = check_byte("length_offset", l.length_offset); !s) return s;
+  if (auto s = check_byte("more_offset", l.more_offset); !s) return s;
+  if (l.aim_offset != -1) {
+    if (l.aim_offset < first || l.aim_offset + 3 > size)
+      return layout_error("aim_offset " + std::to_string(l.aim_offset) + " leaves no room for a 3-byte AIM id");
+    for (int i = 0; i < 3; ++i)
+      if (in_data(l.aim_offset + i)) return layout_error("the AIM field overlaps the data window");
+    for (int off : {l.length_offset, l.more_offset})
+      if (off >= l.aim_offset && off < l.aim_offset + 3)
+        return layout_error("the AIM field overlaps the length or more byte");
+  }
+  if (l.length_offset != -1 && l.length_offset == l.more_offset)
+    return layout_error("length_offset and more_offset are the same byte");
+  if (l.more_offset != -1 && (l.more_mask < 1 || l.more_mask > 255))
+    return layout_error("more_mask " + std::to_string(l.more_mask) + " is outside 1..255");
+  return ok_status();
 }
 
 Result<std::string> decode_bytes(const std::string& value) {

@@ -146,6 +146,12 @@ Result<std::vector<std::string>> list_profiles(const std::string& dir);
 // "\r\n" or "\u001d" are already decoded by the TOML parser). Exposed for tests/tools.
 std::string decode_affix(const std::string& value);
 
+// Checks a HID POS report layout: the data window, the length byte, the 3-byte AIM field and
+// the continuation byte lie inside the report, after the id byte, without overlapping.
+// Error code invalid_hid_pos_layout, message "[hid_pos] what is wrong". The loader applies
+// it to hid-pos profiles; the hid-pos driver again at start.
+Status validate_hid_pos_layout(const HidPosLayout& layout);
+
 // Decodes a device command as written in a profile: "hex:16 4D 0D" (hex bytes, spaces
 // optional) or the string itself (TOML escapes already decoded). Error code
 // bad_byte_string when a hex: value has an odd digit count or a non-hex character.

@@ -6,7 +6,7 @@
 // - it never throws or crashes; a failure has code profile_syntax or profile_invalid (the
 //   file exists and is small) and a message whose every problem reads
 //   "{path}:{line}:{column}: {what}", line 1..(the text's lines + 1), column >= 1, "what"
-//   non-empty (see check_message for newlines quoted inside a problem);
+//   non-empty, one problem per line (control characters in quoted text are escaped);
 // - the path only names the file: the same text under another file name gives the same
 //   outcome and the same message with the other path;
 // - a loaded profile is fully validated: name = the file stem, source = the path, schema
@@ -93,10 +93,9 @@ void check_message(const std::string& message, const std::string& path, std::str
   const auto text_lines = static_cast<long>(std::count(text.begin(), text.end(), '\n')) + 1;
   const std::string what = ctx + " -> " + printable(message);
   FUZZ_CHECK(!message.empty(), what);
-  bool first = true;
+  // Every line is one problem: the loader writes control characters of quoted keys and
+  // values as \xNN, so a newline in the file never splits a problem.
   for (const std::string& line : split_lines(message)) {
-    if (!first && !line.starts_with(path + ":")) continue;
-    first = false;
     FUZZ_CHECK(line.starts_with(path + ":"), what + "; line " + printable(line) + " does not start with the path");
     std::size_t at = path.size() + 1;
     long numbers[2] = {0, 0};
@@ -189,6 +188,10 @@ void check_profile(const Profile& p, const std::string& path, const std::string&
                    inside(h.more_offset, 1),
                what + "; hid_pos offsets beyond report_size " + std::to_string(h.report_size));
     FUZZ_CHECK(h.data_offset >= (h.report_id >= 0 ? 1 : 0), what + "; hid_pos data overlaps the report id");
+    // A loaded hid-pos profile is one the driver accepts at start (no overlapping fields).
+    const auto layout_ok = scanedge::validate_hid_pos_layout(h);
+    FUZZ_CHECK(layout_ok.ok(), what + "; loader accepted a layout the driver refuses: " +
+                                   (layout_ok.ok() ? std::string() : layout_ok.error().message));
   }
   // [ssi]
   FUZZ_CHECK(p.ssi.params.size() <= 256, what + "; ssi.params");

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "edge/profiles/profile.h"
@@ -118,11 +119,27 @@ TEST_F(ProfileSchema, CrossRulesRefuseCommandsADriverCannotSend) {
   EXPECT_NE(bad("driver = \"hid-keyboard\"\n[init]\ncommands = [\"x\"]\n").find("no command channel"), std::string::npos);
   EXPECT_NE(bad("driver = \"ssi\"\n[feedback]\nhost_ack = true\n").find("only to driver 'serial-ascii'"), std::string::npos);
   EXPECT_NE(bad("driver = \"hid-pos\"\n[match]\nusb_pids = [1]\n").find("needs 'match.usb_vid'"), std::string::npos);
-  EXPECT_NE(bad("driver = \"hid-pos\"\n[hid_pos]\nreport_size = 32\n").find("beyond report_size"), std::string::npos);
+  EXPECT_NE(bad("driver = \"hid-pos\"\n[hid_pos]\nreport_size = 32\n").find("does not fit in a 32-byte report"),
+            std::string::npos);
+  // Overlaps the driver would refuse at start are profile errors (found by fuzz_profile).
+  EXPECT_NE(bad("driver = \"hid-pos\"\n[hid_pos]\nlength_offset = 10\n").find("p.toml:2:1: [hid_pos] length_offset 10 lies in the data window"),
+            std::string::npos);
+  EXPECT_NE(bad("driver = \"hid-pos\"\n[hid_pos]\nmore_offset = 1\n").find("same byte"), std::string::npos);
   EXPECT_NE(bad("driver = \"rfid-mercury\"\n[rfid]\nwindow_ms = 5000\nabsence_timeout_ms = 1000\n").find("at least"),
             std::string::npos);
   EXPECT_NE(bad("driver = \"serial-ascii\"\n[symbology]\naim_ids = false\nenabled = [\"qr\"]\n").find("aim_ids"),
             std::string::npos);
+}
+
+TEST_F(ProfileSchema, ControlCharactersInQuotedKeysAreEscapedSoEachProblemIsOneLine) {
+  const std::string m = bad("\"\\n\"=0\n");
+  std::istringstream lines(m);
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    EXPECT_EQ(line.rfind((dir_ / "p.toml").string() + ":", 0), 0u) << "a line that is not a problem: " << line;
+  }
+  EXPECT_EQ(n, 2);  // the unknown key, and the missing driver
+  EXPECT_NE(m.find("unknown key '\\x0a'"), std::string::npos) << m;
 }
 
 TEST(ProfileBytes, HexAndTextForms) {
