@@ -42,6 +42,24 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   return out;
 }
 
+// Control characters (of keys, values or parser messages quoted in a problem) as \xNN, so
+// that every problem stays on one line.
+std::string escape_controls(std::string_view what) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(what.size());
+  for (unsigned char c : what) {
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 // Collects every problem of one file as `file:line:column: what`.
 class Checker {
  public:
@@ -52,15 +70,7 @@ class Checker {
   void fail(const toml::source_region& where, const std::string& what) {
     std::ostringstream os;
     os << file_ << ':' << std::max<std::uint32_t>(where.begin.line, 1) << ':'
-       << std::max<std::uint32_t>(where.begin.column, 1) << ": ";
-    for (unsigned char c : what) {
-      if (c < 0x20 || c == 0x7f) {
-        static const char* hex = "0123456789abcdef";
-        os << "\\x" << hex[c >> 4] << hex[c & 15];
-      } else {
-        os << static_cast<char>(c);
-      }
-    }
+       << std::max<std::uint32_t>(where.begin.column, 1) << ": " << escape_controls(what);
     problems_.push_back(os.str());
   }
   void fail_at_top(const std::string& what) { problems_.push_back(file_ + ":1:1: " + what); }
@@ -672,10 +682,11 @@ Result<Profile> load_profile_file(const std::string& path) {
     root = toml::parse(*text, path);
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
-    os << path << ':' << e.source().begin.line << ':' << e.source().begin.column << ": " << e.description();
+    os << path << ':' << std::max<std::uint32_t>(e.source().begin.line, 1) << ':'
+       << std::max<std::uint32_t>(e.source().begin.column, 1) << ": " << escape_controls(e.description());
     return make_error("profile_syntax", os.str());
   } catch (const std::exception& e) {
-    return make_error("profile_syntax", path + ":1:1: " + e.what());
+    return make_error("profile_syntax", path + ":1:1: " + escape_controls(e.what()));
   }
 
   Profile p;
