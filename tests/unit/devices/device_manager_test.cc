@@ -135,6 +135,8 @@ TEST(DeviceManager, HotpluggedDeviceGetsItsProfileDriverOnceAndKeepsItAcrossRepl
   h.src.set({zebra_dev("SN1")});  // plugged in: the hotplug callback rescans at once
   ASSERT_TRUE(eventually([&] { return h.created_count() == 1; }));
   EXPECT_EQ(h.created[0], (std::pair<std::string, std::string>{"usb:05e0:1200:SN1", "zebra-ds2208"}));
+  // The driver is created, then started, then listed: wait for the listing.
+  ASSERT_TRUE(eventually([&] { return m.snapshot().size() == 1 && m.snapshot()[0].state == DriverState::in_service; }));
   auto snap = m.snapshot();
   ASSERT_EQ(snap.size(), 1u);
   EXPECT_EQ(snap[0].id, "usb:05e0:1200:SN1");
