@@ -1,5 +1,9 @@
 #include "edge/agent/agent.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <spdlog/spdlog.h>
 
 #include "drivers/serial/serial_port_source.h"
@@ -36,7 +40,16 @@ struct Agent::Impl {
   bool started = false;
   bool stopped = false;
 
+  // The `sync` PUB message: published by sync_watch_thread when sync_snapshot() changes (at
+  // most once per second) and every 5 s without change; stopped by stop() before the bus.
+  std::thread sync_watch_thread;
+  std::mutex sync_watch_mu;
+  std::condition_variable sync_watch_cv;
+  bool sync_watch_stop = false;
+
   nlohmann::json status() const;
+  nlohmann::json sync_snapshot() const;
+  void sync_watch();
 };
 
 namespace {
@@ -201,6 +214,7 @@ Status Agent::start() {
     a.pipeline->stop();
     return st;
   }
+  a.sync_watch_thread = std::thread([&a] { a.sync_watch(); });
   a.started = true;
   return {};
 }
@@ -211,6 +225,12 @@ void Agent::stop() {
   a.stopped = true;
   a.devices->stop();    // drivers stop delivering; they stay alive for pending feedback
   a.pipeline->stop();  // finishes queued scans; their replies go out through the bus
+  {
+    std::lock_guard lock(a.sync_watch_mu);
+    a.sync_watch_stop = true;
+  }
+  a.sync_watch_cv.notify_all();
+  if (a.sync_watch_thread.joinable()) a.sync_watch_thread.join();
   a.bus->stop();
   a.sync->stop();
 }
@@ -275,6 +295,47 @@ nlohmann::json Agent::Impl::status() const {
   j["counters"] = {{"confirmed", ps.confirmed}, {"rejected", ps.rejected}, {"not_stored", ps.failed},
                    {"commit_groups", ps.groups}};
   return j;
+}
+
+nlohmann::json Agent::Impl::sync_snapshot() const {
+  nlohmann::json j{{"v", 1}, {"connected", sync->status().connected}};
+  nlohmann::json ob = nlohmann::json::object();
+  for (Stream s : kAllStreams) {
+    auto st = outbox->stats(s);
+    if (!st) {
+      ob[std::string(to_string(s))] = {{"error", st.error().message}};
+      continue;
+    }
+    ob[std::string(to_string(s))] = {
+        {"depth", st->depth}, {"acked_through", st->acked_through}, {"last_seq", st->last_seq}};
+  }
+  j["outbox"] = std::move(ob);
+  return j;
+}
+
+// Samples the sync state four times a second (two indexed single-row reads and a flag) and
+// publishes topic `sync` when it differs from what was last published, at most once per
+// second: a change inside that second goes out when the second is over. Unchanged state is
+// republished every 5 s, so a viewer that has just subscribed learns it.
+void Agent::Impl::sync_watch() {
+  using namespace std::chrono_literals;
+  nlohmann::json last;
+  auto last_sent = std::chrono::steady_clock::now() - 1s;
+  std::unique_lock lock(sync_watch_mu);
+  while (!sync_watch_stop) {
+    lock.unlock();
+    nlohmann::json now = sync_snapshot();
+    const auto since = std::chrono::steady_clock::now() - last_sent;
+    if ((now != last && since >= 1s) || since >= 5s) {
+      nlohmann::json msg = now;
+      msg["time"] = format_time_utc(clock.wall());
+      bus->publish("sync", msg);
+      last = std::move(now);
+      last_sent = std::chrono::steady_clock::now();
+    }
+    lock.lock();
+    sync_watch_cv.wait_for(lock, 250ms, [this] { return sync_watch_stop; });
+  }
 }
 
 nlohmann::json Agent::status() const { return impl_->status(); }

@@ -20,13 +20,21 @@
 //       Lists attached USB devices and serial ports, the profile that recognises each and its
 //       state (in_service, permission_denied with the fix, no_profile, ...). Exit 0; 1 when
 //       neither USB nor serial enumeration works.
+//   scanedgectl [--pub ENDPOINT | --config FILE] watch [--json] [--topic T]... [--count N] [--seconds S]
+//       Live view of the agent's PUB stream: one line per decision (time, CONFIRMED/REJECTED/
+//       NOT STORED, scanner, task/line or reason, seq) and per sync change (online/offline,
+//       backlog per stream). --json prints each message as one JSON line {"topic","message"}.
+//       Stops after N messages, S seconds, or Ctrl-C; exit 0. Exit 3 when the PUB endpoint
+//       (--pub, else bus.pub_endpoint from --config) cannot be connected within --timeout.
 //   --profiles DIR overrides the profiles directory (default: profiles.dir from --config).
 // Usage errors exit 2.
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -34,6 +42,7 @@
 #include "edge/config/agent_config.h"
 #include "edge/ctl/devices_cmd.h"
 #include "edge/ctl/profiles_check.h"
+#include "edge/ctl/watch_cmd.h"
 #include "edge/decode/decoder.h"
 #include "edge/decode/epc.h"
 
@@ -52,6 +61,12 @@ std::string resolve_endpoint(const std::string& bus, const std::string& config_p
   if (!bus.empty()) return bus;
   if (auto cfg = scanedge::config::load_config(config_path)) return cfg->bus_endpoint;
   return scanedge::config::AgentConfig{}.bus_endpoint;
+}
+
+std::string resolve_pub_endpoint(const std::string& pub, const std::string& config_path) {
+  if (!pub.empty()) return pub;
+  if (auto cfg = scanedge::config::load_config(config_path)) return cfg->bus_pub_endpoint;
+  return scanedge::config::AgentConfig{}.bus_pub_endpoint;
 }
 
 int print_reply(const scanedge::Result<nlohmann::json>& r) {
@@ -148,6 +163,20 @@ int main(int argc, char** argv) {
   bool devices_json = false;
   devices->add_flag("--json", devices_json, "Print a JSON array instead of a table");
 
+  std::string pub;
+  app.add_option("--pub", pub, "Agent PUB endpoint for watch (default: bus.pub_endpoint from --config)");
+  auto* watch = app.add_subcommand("watch", "Live view of decisions and sync state");
+  bool watch_json = false;
+  std::vector<std::string> watch_topics;
+  std::int64_t watch_count = 0;
+  double watch_seconds = 0;
+  watch->add_flag("--json", watch_json, "Print each message as one JSON line");
+  watch->add_option("--topic", watch_topics, "Only these topics (decision, sync); repeatable");
+  auto* watch_count_opt =
+      watch->add_option("--count", watch_count, "Stop after N messages")->check(CLI::Range(std::int64_t{1}, INT64_MAX));
+  auto* watch_seconds_opt = watch->add_option("--seconds", watch_seconds, "Stop after S seconds")
+                                ->check(CLI::Range(0.001, 1e9));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -174,6 +203,17 @@ int main(int argc, char** argv) {
     return scanedge::ctl::devices_cmd(resolve_endpoint(bus, config_path), resolve_profiles_dir(profiles_dir, config_path),
                                       devices_json, std::min(timeout, std::chrono::milliseconds(1500)), std::cout,
                                       std::cerr);
+  }
+
+  if (watch->parsed()) {
+    scanedge::ctl::WatchOptions wo;
+    wo.pub_endpoint = resolve_pub_endpoint(pub, config_path);
+    wo.topics = watch_topics;
+    wo.json = watch_json;
+    if (watch_count_opt->count() > 0) wo.count = watch_count;
+    if (watch_seconds_opt->count() > 0) wo.seconds = watch_seconds;
+    wo.connect_timeout = timeout;
+    return scanedge::ctl::watch_cmd(wo, std::cout, std::cerr);
   }
 
   scanedge::bus::BusClient client(resolve_endpoint(bus, config_path));
