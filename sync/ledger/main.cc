@@ -25,6 +25,13 @@
 //       seq order, one JSON object per line:
 //       {"seq":N,"id":"...","type":"...","applied_at":"...","event":{...the event as received...}}
 //
+//   scanedge-ledger export --epcis --db PATH [--site S] [--out FILE]
+//       Writes one EPCIS 2.0 JSON-LD document (EPCISDocument) of the applied pick.confirmed
+//       events as ObjectEvents (mapping: sync/ledger/epcis_export.h), ordered by site, device,
+//       stream, seq, to stdout or FILE (written to FILE.tmp, then renamed). scan.rejected
+//       events are not business events and are not exported; other types are skipped; both
+//       and any unusable event are counted on stderr. Missing database: exit 1.
+//
 //   scanedge-ledger publish-task --broker URI --site S --device D [--retain] FILE
 //       Validates the JSON task document in FILE (an object with a non-empty string
 //       "task_id" and an integer "version"), publishes it QoS 1 on
@@ -47,6 +54,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "sync/ledger/epcis_export.h"
 #include "sync/ledger/ledger_service.h"
 #include "sync/ledger/ledger_store.h"
 #include "sync/ledger/task_publisher.h"
@@ -162,6 +170,33 @@ int cmd_events(const std::string& db, const sync::DeviceAddress& address, Stream
   return std::cout.good() ? 0 : 1;
 }
 
+int cmd_export_epcis(const std::string& db, const std::string& site, const std::string& out_file) {
+  auto store = ledger::LedgerStore::open_read_only(db);
+  if (!store) return fail(store.error());
+  ledger::epcis::ExportOptions options;
+  if (!site.empty()) options.site = site;
+  Result<ledger::epcis::ExportStats> stats = make_error("io", "not written");
+  if (out_file.empty()) {
+    stats = ledger::epcis::write_document(**store, options, std::cout);
+  } else {
+    const std::string tmp = out_file + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) return fail("cannot write " + tmp);
+      stats = ledger::epcis::write_document(**store, options, out);
+    }
+    if (stats && std::rename(tmp.c_str(), out_file.c_str()) != 0) return fail("cannot rename " + tmp + " to " + out_file);
+    if (!stats) std::remove(tmp.c_str());
+  }
+  if (!stats) return fail(stats.error());
+  for (const std::string& p : stats->problems) std::cerr << "scanedge-ledger: export: skipped unusable event: " << p << "\n";
+  std::cerr << "scanedge-ledger: export: " << stats->exported << " ObjectEvents, " << stats->not_business
+            << " scan.rejected not exported, " << stats->problem_count << " unusable skipped";
+  for (const auto& [type, n] : stats->unknown_types) std::cerr << ", " << n << " of unknown type " << type << " skipped";
+  std::cerr << "\n";
+  return 0;
+}
+
 int cmd_publish_task(const std::string& broker, const sync::DeviceAddress& address, const std::string& file,
                      bool retain) {
   std::ifstream in(file, std::ios::binary);
@@ -191,6 +226,8 @@ int main(int argc, char** argv) {
   std::int64_t after = 0;
   std::int64_t limit = std::numeric_limits<std::int64_t>::max();
   bool retain = false;
+  bool epcis = false;
+  std::string out_file;
 
   auto* run = app.add_subcommand("run", "consume batches, apply them exactly once, publish acks");
   run->add_option("--broker", broker, "MQTT broker URI, e.g. tcp://127.0.0.1:1883")->required();
@@ -216,6 +253,12 @@ int main(int argc, char** argv) {
   publish->add_option("--device", device, "device id")->required();
   publish->add_flag("--retain", retain, "publish retained");
   publish->add_option("FILE", file, "JSON task document")->required();
+
+  auto* export_cmd = app.add_subcommand("export", "export applied events as an EPCIS 2.0 JSON-LD document");
+  export_cmd->add_flag("--epcis", epcis, "EPCIS 2.0 JSON-LD (the only format)")->required();
+  export_cmd->add_option("--db", db, "ledger SQLite database")->required();
+  export_cmd->add_option("--site", site, "only this site");
+  export_cmd->add_option("--out", out_file, "write to FILE instead of stdout");
 
   try {
     app.parse(argc, argv);
@@ -243,6 +286,13 @@ int main(int argc, char** argv) {
     if (events->parsed()) {
       if (!check_ids()) return 2;
       return cmd_events(db, {site, device}, *stream_from_string(stream_name), after, limit);
+    }
+    if (export_cmd->parsed()) {
+      if (!site.empty() && !sync::valid_id(site)) {
+        std::cerr << "scanedge-ledger: --site must be 1..64 chars of [A-Za-z0-9._-]\n";
+        return 2;
+      }
+      return cmd_export_epcis(db, site, out_file);
     }
     if (publish->parsed()) {
       if (!check_ids()) return 2;
