@@ -17,7 +17,7 @@ DEB_PACKAGES := \
   libpaho-mqtt-dev libpaho-mqttpp-dev \
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libsystemd-dev \
   libgtest-dev libgmock-dev libbenchmark-dev \
-  mosquitto mosquitto-clients \
+  mosquitto mosquitto-clients python3-jsonschema \
   umockdev libumockdev-dev \
   clang libclang-rt-14-dev
 
