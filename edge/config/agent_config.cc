@@ -112,6 +112,16 @@ const std::vector<KeySpec>& specs() {
     num("profiles", "rescan_ms", "1000", "How often serial ports (and USB, where hotplug events are unavailable) are "
         "re-enumerated to notice scanners plugged in or removed", 100, 60000,
         [](AgentConfig& c, std::int64_t v) { c.rescan_ms = v; });
+    str("work", "badge_prefix", "BADGE:",
+        "A scan whose data starts with this is an operator badge: the operator id follows it (1-32 of A-Z a-z "
+        "0-9 . _ -)",
+        [](AgentConfig& c, const std::string& v) { c.badge_prefix = v; });
+    flag("work", "operator_required", "false",
+         "Refuse item scans (reason no_operator) while no operator is logged in",
+         [](AgentConfig& c, bool v) { c.operator_required = v; });
+    num("work", "keep_finished_hours", "24",
+        "Finished and cancelled tasks stay on the device (task list, idempotency) this long, then are dropped", 1,
+        24 * 365, [](AgentConfig& c, std::int64_t v) { c.keep_finished_hours = v; });
     str("log", "level", "info", "Log level", [](AgentConfig& c, const std::string& v) { c.log_level = v; },
         {"trace", "debug", "info", "warn", "error", "critical", "off"});
     return t;

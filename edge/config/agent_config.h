@@ -48,6 +48,10 @@ struct AgentConfig {
   std::string profiles_dir = "/usr/share/scanedge/firmware-profiles";
   bool autodetect = true;        // serve devices recognised by a profile's [match] rules
   std::int64_t rescan_ms = 1000; // serial (and no-hotplug USB) re-enumeration interval
+  // [work]
+  std::string badge_prefix = "BADGE:";  // a scan starting with this is an operator badge
+  bool operator_required = false;       // refuse item scans while no operator is logged in
+  std::int64_t keep_finished_hours = 24; // finished/cancelled tasks are dropped after this long
   // [log]
   std::string log_level = "info";
   // [[scanner]]
