@@ -26,11 +26,15 @@
 //       {"seq":N,"id":"...","type":"...","applied_at":"...","event":{...the event as received...}}
 //
 //   scanedge-ledger export --epcis --db PATH [--site S] [--out FILE]
-//       Writes one EPCIS 2.0 JSON-LD document (EPCISDocument) of the applied pick.confirmed
-//       events as ObjectEvents (mapping: sync/ledger/epcis_export.h), ordered by site, device,
-//       stream, seq, to stdout or FILE (written to FILE.tmp, then renamed). scan.rejected
-//       events are not business events and are not exported; other types are skipped; both
-//       and any unusable event are counted on stderr. Missing database: exit 1.
+//       Writes one EPCIS 2.0 JSON-LD document (EPCISDocument) of the applied physical
+//       observations (picks, packs, closed cartons, receipts, returns and inspections,
+//       pickups, shipments, put-backs, damage) as ObjectEvents and AggregationEvents
+//       (mapping: sync/ledger/epcis_export.h), ordered by site, device, stream, seq, to
+//       stdout or FILE (written to FILE.tmp, then renamed). Events that are not physical
+//       observations (scan.rejected, task.*, *.short, pickup.partial/missed, operator.*) are
+//       not exported; unknown types and unusable events are skipped; all are counted on
+//       stderr, e.g. "export: 12 EPCIS events (1 AggregationEvent, 11 ObjectEvent), 1
+//       scan.rejected not exported, 0 unusable skipped". Missing database: exit 1.
 //
 //   scanedge-ledger publish-task --broker URI --site S --device D [--retain] FILE
 //       Validates the JSON task document in FILE (an object with a non-empty string
@@ -190,8 +194,15 @@ int cmd_export_epcis(const std::string& db, const std::string& site, const std::
   }
   if (!stats) return fail(stats.error());
   for (const std::string& p : stats->problems) std::cerr << "scanedge-ledger: export: skipped unusable event: " << p << "\n";
-  std::cerr << "scanedge-ledger: export: " << stats->exported << " ObjectEvents, " << stats->not_business
-            << " scan.rejected not exported, " << stats->problem_count << " unusable skipped";
+  std::cerr << "scanedge-ledger: export: " << stats->exported << " EPCIS events (";
+  const char* sep = "";
+  for (const auto& [kind, n] : stats->exported_kinds) {
+    std::cerr << sep << n << " " << kind;
+    sep = ", ";
+  }
+  std::cerr << ")";
+  for (const auto& [type, n] : stats->not_exported) std::cerr << ", " << n << " " << type << " not exported";
+  std::cerr << ", " << stats->problem_count << " unusable skipped";
   for (const auto& [type, n] : stats->unknown_types) std::cerr << ", " << n << " of unknown type " << type << " skipped";
   std::cerr << "\n";
   return 0;

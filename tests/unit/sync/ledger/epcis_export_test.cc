@@ -29,6 +29,9 @@ json pick(const std::string& id, json item, int qty = 1) {
               {"operator", nullptr},
               {"scan", {{"raw", "x"}, {"symbology", "gs1-128"}, {"scanner", "sc1"}}},
               {"task", "T1"},
+              {"task_type", "pick"},
+              {"task_state", "in_progress"},
+              {"channel", "web"},
               {"line", 1},
               {"location", "A-01"},
               {"item", std::move(item)},
@@ -45,7 +48,7 @@ constexpr const char* kId1 = "0190b6a0-0000-7000-8000-000000000001";
 TEST(EpcisExport, SerialisedItemBecomesOneDigitalLinkEpc) {
   auto m = map_event(kA, pick(kId1, item("09506000134352", "L1", "S/1 2")).dump());
   ASSERT_TRUE(m) << m.error().message;
-  ASSERT_EQ(m->kind, Mapped::Kind::object_event);
+  ASSERT_EQ(m->kind, Mapped::Kind::epcis_event);
   const json& e = m->event;
   EXPECT_EQ(e["type"], "ObjectEvent");
   EXPECT_EQ(e["action"], "OBSERVE");
@@ -64,7 +67,7 @@ TEST(EpcisExport, SerialisedItemBecomesOneDigitalLinkEpc) {
 TEST(EpcisExport, LotOnlyItemBecomesAQuantityOfTheLotClass) {
   auto m = map_event(kA, pick(kId1, item("9506000134352", "LOT-7", nullptr), 3).dump());
   ASSERT_TRUE(m) << m.error().message;
-  ASSERT_EQ(m->kind, Mapped::Kind::object_event);
+  ASSERT_EQ(m->kind, Mapped::Kind::epcis_event);
   EXPECT_FALSE(m->event.contains("epcList"));
   // 13-digit GTIN zero-padded to 14.
   EXPECT_EQ(m->event["quantityList"],
@@ -162,10 +165,12 @@ TEST(EpcisExport, DocumentIsOrderedByDeviceStreamSeqAndCountsWhatItSkipped) {
                                            "urn:uuid:" + uuid(5)}));
   EXPECT_EQ(doc["epcisBody"]["eventList"][3]["bizLocation"]["id"], "urn:scanedge:site:s2");
   EXPECT_EQ(stats->exported, 4);
-  EXPECT_EQ(stats->not_business, 1);
+  EXPECT_EQ(stats->exported_kinds, (std::map<std::string, std::int64_t>{{"ObjectEvent", 4}}));
+  EXPECT_EQ(stats->not_exported, (std::map<std::string, std::int64_t>{{"scan.rejected", 1}}));
   EXPECT_EQ(stats->problem_count, 1);
   ASSERT_EQ(stats->problems.size(), 1u);
-  EXPECT_NE(stats->problems[0].find("site s1 device d1 stream exec seq 2"), std::string::npos) << stats->problems[0];
+  EXPECT_NE(stats->problems[0].find("site s1 device d1 stream exec seq 2 (pick.confirmed): time"), std::string::npos)
+      << stats->problems[0];
   EXPECT_EQ(stats->unknown_types, (std::map<std::string, std::int64_t>{{"task.started", 1}}));
 
   // --site filter.
@@ -176,6 +181,60 @@ TEST(EpcisExport, DocumentIsOrderedByDeviceStreamSeqAndCountsWhatItSkipped) {
   ASSERT_EQ(d2["epcisBody"]["eventList"].size(), 1u);
   EXPECT_EQ(d2["epcisBody"]["eventList"][0]["eventID"], "urn:uuid:" + uuid(5));
   EXPECT_FALSE(d2["creationDate"].get<std::string>().empty());
+}
+
+TEST(EpcisExport, DocumentMixesObjectAndAggregationEventsAndCountsEachSkippedType) {
+  TempDir dir;
+  auto store = LedgerStore::open(LedgerOptions{dir.file("l.db"), "full", nullptr});
+  ASSERT_TRUE(store) << store.error().message;
+  const json it = item("09506000134352", nullptr, "S1");
+  json packed = pick(uuid(2), it);
+  packed["type"] = "pack.item";
+  packed["carton"] = 1;
+  json closed = pick(uuid(3), nullptr);
+  closed["type"] = "pack.carton_closed";
+  closed.erase("item");
+  closed["sscc"] = "106141411234567897";
+  closed["contents"] = json::array({{{"gtin", "09506000134352"}, {"lot", nullptr}, {"serial", "S1"}, {"qty", 1}}});
+  json short_pack = pick(uuid(4), nullptr);
+  short_pack["type"] = "pack.short";
+  short_pack["lines"] = json::array({{{"line", 2}, {"gtin", "09506000134352"}, {"qty", 1}}});
+  json short_pick = short_pack;
+  short_pick["id"] = uuid(5);
+  short_pick["type"] = "pick.short";
+  json received = pick(uuid(6), nullptr);
+  received["type"] = "task.received";
+  json bad_carton = closed;
+  bad_carton["id"] = uuid(7);
+  bad_carton["sscc"] = "1234";
+  json bad_inspection = pick(uuid(8), it);
+  bad_inspection["type"] = "return.inspected";
+  bad_inspection["disposition"] = "sell";
+  json login = pick(uuid(9), nullptr);
+  login["type"] = "operator.login";
+  ASSERT_TRUE((*store)->apply(batch({"s1", "d1"}, Stream::exec, 1,
+                                    {received, pick(uuid(1), it), packed, closed, short_pack, short_pick, bad_carton,
+                                     bad_inspection, login, short_pack})));
+
+  std::ostringstream out;
+  auto stats = write_document(**store, ExportOptions{std::nullopt, "2026-11-27T00:00:00.000Z"}, out);
+  ASSERT_TRUE(stats) << stats.error().message;
+  const json events = json::parse(out.str())["epcisBody"]["eventList"];
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0]["bizStep"], "picking");
+  EXPECT_EQ(events[1]["bizStep"], "packing");
+  EXPECT_EQ(events[2]["type"], "AggregationEvent");
+  EXPECT_EQ(events[2]["parentID"], "https://id.gs1.org/00/106141411234567897");
+  EXPECT_EQ(stats->exported, 3);
+  EXPECT_EQ(stats->exported_kinds, (std::map<std::string, std::int64_t>{{"AggregationEvent", 1}, {"ObjectEvent", 2}}));
+  EXPECT_EQ(stats->not_exported, (std::map<std::string, std::int64_t>{
+                                     {"operator.login", 1}, {"pack.short", 2}, {"pick.short", 1}, {"task.received", 1}}));
+  EXPECT_TRUE(stats->unknown_types.empty());
+  EXPECT_EQ(stats->problem_count, 2);
+  EXPECT_EQ(stats->problems, (std::vector<std::string>{
+                                 "site s1 device d1 stream exec seq 7 (pack.carton_closed): sscc '1234' is not an 18-digit SSCC",
+                                 "site s1 device d1 stream exec seq 8 (return.inspected): disposition is not one of restock, "
+                                 "damaged, dispose, refurbish"}));
 }
 
 TEST(EpcisExport, EmptyLedgerGivesAnEmptyEventList) {
