@@ -14,14 +14,12 @@ Verdict match_line(const Task& t, const ScanInput& s, const MatchRules& r) {
   auto note = [&](Verdict v) {
     if (!refusal || v.rank > refusal->rank) refusal = std::move(v);
   };
-  bool on_task = false;
   for (int pass = 0; pass < (r.substitutes ? 2 : 1); ++pass) {
     for (std::size_t i = 0; i < t.lines.size(); ++i) {
       const Line& l = t.lines[i];
       const bool match = pass == 0 ? l.gtin == gtin
                                    : std::find(l.substitutes.begin(), l.substitutes.end(), gtin) != l.substitutes.end();
       if (!match) continue;
-      on_task = true;
       const std::string where = "task " + t.task_id + " line " + std::to_string(l.line);
       if (l.remaining() <= 0) {
         if (r.allow_over && pass == 0 && !over) {
@@ -64,7 +62,6 @@ Verdict match_line(const Task& t, const ScanInput& s, const MatchRules& r) {
   }
   if (over) return *over;
   if (refusal) return *refusal;
-  (void)on_task;
   return Verdict::refuse(1, "wrong_item", "GTIN " + gtin + " is not on task " + t.task_id);
 }
 

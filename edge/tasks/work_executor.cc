@@ -211,7 +211,7 @@ void WorkExecutor::Impl::decide_scan(const RawScan& raw) {
                 started);
     return;
   }
-  if (best.rank == 1 && started == nullptr) {
+  if (best.rank == 1 && started == nullptr && best.code == "wrong_item") {
     const std::string what = gtin ? "GTIN " + *gtin : s.dec->identity.sscc ? "SSCC " + *s.dec->identity.sscc : "the scan";
     reject_scan(s, best.code, what + " is not on any open task", nullptr);
     return;
