@@ -9,7 +9,10 @@
 #include <system_error>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "edge/core/event_id.h"
+#include "sync/ledger/inventory_projection.h"
 #include "sync/ledger/schema.h"
 
 namespace scanedge::ledger {
@@ -38,6 +41,7 @@ struct LedgerStore::Impl {
   storage::Statement insert_event;
   storage::Statement all_states;
   storage::Statement page;
+  std::unique_ptr<InventoryProjection> projection;  // read-write stores only
 
   Status prepare_all() {
     struct Item {
@@ -143,6 +147,7 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::open(const LedgerOptions& opti
   impl->db = std::move(*db);
   impl->clock = options.clock != nullptr ? options.clock : &system_clock();
   if (auto s = impl->prepare_all(); !s) return with_context(s.error(), doing);
+  impl->projection = std::make_unique<InventoryProjection>(*impl->db);
   return std::unique_ptr<LedgerStore>(new LedgerStore(std::move(impl)));
 }
 
@@ -197,6 +202,8 @@ Result<std::vector<ApplyOutcome>> LedgerStore::apply_all(std::span<const sync::B
   const std::string applied_at = format_time_utc(impl_->clock->wall());
   storage::Statement& ins = impl_->insert_event;
   bool any_change = false;
+  constexpr int kMaxProjectionWarnings = 20;
+  int unprojected_logged = 0;
 
   for (const sync::Batch* batch : batches) {
     const auto key = std::make_tuple(std::string_view(batch->address.site), std::string_view(batch->address.device),
@@ -228,6 +235,16 @@ Result<std::vector<ApplyOutcome>> LedgerStore::apply_all(std::span<const sync::B
       if (auto s = ins.run(); !s) {
         ins.reset();
         return with_context(s.error(), "storing event seq " + std::to_string(e.seq));
+      }
+      auto projected = impl_->projection->apply(batch->address, batch->stream, e.seq, e.id, e.type, e.json,
+                                                unprojected_logged < kMaxProjectionWarnings);
+      if (!projected) return with_context(projected.error(), "projecting event seq " + std::to_string(e.seq));
+      if (projected->kind == ProjectionResult::Kind::skipped) {
+        ++out.unprojected;
+        if (++unprojected_logged == kMaxProjectionWarnings) {
+          spdlog::warn("ledger: inventory projection: further skipped events of this apply are not logged "
+                       "(see table projection_skipped)");
+        }
       }
       c.row.last_seq = e.seq;
       ++c.row.applied;
@@ -303,6 +320,10 @@ Result<std::vector<AppliedEvent>> LedgerStore::events(const sync::DeviceAddress&
   }
   q.reset();
   return out;
+}
+
+Result<InventorySnapshot> LedgerStore::inventory(const InventoryFilter& filter) {
+  return read_inventory(*impl_->db, filter);
 }
 
 }  // namespace scanedge::ledger

@@ -12,9 +12,17 @@
 // changes nothing (all duplicates, or a gap first) commits nothing and costs no fsync.
 // On any error nothing of the call is stored.
 //
+// Inventory: every newly applied event (never a duplicate) is also projected into the
+// inventory tables (inventory_projection.h) in the SAME transaction, so stock, reservations
+// and oversells are exactly-once with the events. An event the projection cannot use (bad or
+// missing fields) is still applied and acked: it is counted in ApplyOutcome::unprojected,
+// recorded in projection_skipped and logged as a warning (at most 20 per call).
+// inventory() reads the projection (availability_report.h).
+//
 // Errors: open(): "bad_option" (synchronous), "schema_too_new", "not_found" (open_read_only
 // of a missing file), "not_a_ledger" (read-only open of a file without the ledger schema),
 // storage codes. apply(): storage codes ("storage", "storage_full", "storage_busy").
+// inventory(): read_inventory()'s codes ("schema_too_old" for a read-only v1 file, ...).
 //
 // Threading: one LedgerStore must be used by one thread at a time (the LedgerService's
 // worker). Several processes may read the file (e.g. `scanedge-ledger query`) while one
@@ -33,6 +41,7 @@
 #include "edge/core/result.h"
 #include "edge/core/stream.h"
 #include "edge/storage/sqlite_db.h"
+#include "sync/ledger/availability_report.h"
 #include "sync/protocol/envelope.h"
 #include "sync/protocol/topics.h"
 
@@ -49,6 +58,7 @@ struct ApplyOutcome {
   std::optional<std::int64_t> expect;  // set (= acked_through + 1) when a gap was seen
   std::int64_t applied = 0;            // events applied by this batch
   std::int64_t duplicates = 0;         // events already applied before
+  std::int64_t unprojected = 0;        // applied events the inventory projection skipped (bad fields)
 };
 
 struct StreamState {
@@ -88,6 +98,9 @@ class LedgerStore {
   // Applied events with seq > after_seq in seq order, at most `limit`.
   Result<std::vector<AppliedEvent>> events(const sync::DeviceAddress& address, Stream stream, std::int64_t after_seq,
                                            std::size_t limit);
+
+  // The inventory projection (one read transaction), filtered by site and/or GTIN-14.
+  Result<InventorySnapshot> inventory(const InventoryFilter& filter);
 
   const std::string& path() const;
 

@@ -19,6 +19,15 @@
 // - applied_events_view: applied_events joined with streams, i.e. the rows as
 //   (site, device, stream, seq, id, type, body, applied_at), for support queries.
 //
+// Migration 2 adds the inventory projection (maintained by inventory_projection.h inside
+// the apply transaction): stock (per site, GTIN-14, lot: on_hand, staged,
+// returned_uninspected, damaged, disposed, refurbish, shipped, handed_over, written_off;
+// lot "" = unknown), reservations (per site, device, task, line: gtin, lot, channel,
+// task_type, remaining), task_progress (done per task line), last_consumer (per site,
+// GTIN), oversells, projection_skipped and projection_meta. It sets replay_pending, and
+// migrate() then projects the events applied before it, in apply order (applied_events
+// rowid), in one transaction that clears the flag.
+//
 // Threading: functions here use the given connection only; the caller serialises access.
 #pragma once
 
@@ -36,8 +45,10 @@ std::int64_t latest_schema_version();
 // The schema version recorded in `db` (0: not a ledger database / fresh). Read-only.
 using storage::schema_version;
 
-// Brings `db` to latest_schema_version(). Errors (nothing changed): "schema_too_new" when
-// the file was written by a newer build (never downgraded); storage codes from SQLite.
+// Brings `db` to latest_schema_version(), then completes a pending projection replay
+// (replay_applied_events()). Errors (nothing changed): "schema_too_new" when the file was
+// written by a newer build (never downgraded); storage codes from SQLite. The caller must
+// not hold a transaction.
 Result<std::int64_t> migrate(storage::Database& db);
 
 }  // namespace scanedge::ledger
