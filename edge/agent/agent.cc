@@ -9,7 +9,6 @@
 #include "drivers/serial/serial_port_source.h"
 #include "edge/agent/bus_api.h"
 #include "edge/bus/zmq_bus.h"
-#include "edge/confirm/confirmer.h"
 #include "edge/core/clock.h"
 #include "edge/core/event_id.h"
 #include "edge/devices/device_manager.h"
@@ -17,6 +16,8 @@
 #include "edge/devices/platform/usb_device_source.h"
 #include "edge/outbox/sqlite_outbox.h"
 #include "edge/pipeline/confirm_pipeline.h"
+#include "edge/tasks/work_executor.h"
+#include "edge/tasks/work_state.h"
 #include "edge/profiles/profile.h"
 #include "sync/device/status_payload.h"
 #include "sync/device/sync_engine.h"
@@ -29,7 +30,7 @@ struct Agent::Impl {
   SystemClock clock;
   EventIdGenerator ids;
   std::unique_ptr<outbox::SqliteOutbox> outbox;
-  std::unique_ptr<confirm::Confirmer> confirmer;
+  std::unique_ptr<tasks::WorkExecutor> executor;
   std::unique_ptr<pipeline::ConfirmPipeline> pipeline;
   std::unique_ptr<bus::ZmqBus> bus;
   std::unique_ptr<BusApi> api;
@@ -48,6 +49,7 @@ struct Agent::Impl {
   bool sync_watch_stop = false;
 
   nlohmann::json status() const;
+  nlohmann::json outbox_stats() const;
   nlohmann::json sync_snapshot() const;
   void sync_watch();
 };
@@ -78,14 +80,23 @@ Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
   if (!outbox) return outbox.error();
   a.outbox = std::move(*outbox);
 
-  auto state = a.outbox->load_state(confirm::kTaskStatePrefix);
-  if (!state) return state.error();
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const char* prefix : tasks::kStatePrefixes) {
+    auto state = a.outbox->load_state(prefix);
+    if (!state) return state.error();
+    entries.insert(entries.end(), state->begin(), state->end());
+  }
   std::vector<std::string> bad;
-  confirm::TaskBook book = confirm::TaskBook::from_state(*state, &bad);
-  for (const auto& b : bad) spdlog::error("stored task skipped (unreadable): {}", b);
-  spdlog::info("outbox {} open, {} task(s) loaded", cfg.storage_path, book.size());
+  tasks::WorkState work = tasks::WorkState::from_state(entries, &bad);
+  for (const auto& b : bad) spdlog::error("stored work state skipped (unreadable): {}", b);
+  spdlog::info("outbox {} open, {} task(s) loaded{}", cfg.storage_path, work.size(),
+               work.operator_id() ? ", operator " + *work.operator_id() + " logged in" : std::string());
 
-  a.confirmer = std::make_unique<confirm::Confirmer>(a.clock, a.ids, confirm::DeviceIdentity{cfg.site, cfg.device});
+  tasks::ExecutorOptions eo;
+  eo.badge_prefix = cfg.badge_prefix;
+  eo.operator_required = cfg.operator_required;
+  eo.keep_finished = std::chrono::hours(cfg.keep_finished_hours);
+  a.executor = std::make_unique<tasks::WorkExecutor>(a.clock, a.ids, tasks::DeviceIdentity{cfg.site, cfg.device}, eo);
 
   // Scanners: a configured scanner's profile must exist and be valid, or the agent refuses
   // to start (a field tech must see the mistake now, not find a silent scanner later). The
@@ -150,19 +161,23 @@ Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
 
   pipeline::ConfirmPipeline::Hooks hooks;
   hooks.committed = [&a] { a.sync->notify_committed(); };
-  hooks.decided = [&a](const RawScan& scan, const pipeline::ScanReply& r) {
+  hooks.decided = [&a](const RawScan& scan, const pipeline::WorkReply& r) {
     a.bus->publish("decision", decision_event(scan, r));
     if (!r.committed) {
       spdlog::error("scan from {} NOT confirmed: {} ({})", scan.scanner, r.error.message, r.error.code);
-    } else if (r.decision.outcome == confirm::Outcome::rejected) {
+    } else if (!r.decision.accepted) {
       spdlog::info("scan from {} rejected: {}", scan.scanner, r.decision.reason.message);
     } else {
-      spdlog::debug("scan from {} confirmed: task {} line {} seq {}", scan.scanner, r.decision.task_id,
-                    r.decision.line, r.stored.seq);
+      spdlog::debug("scan from {} confirmed: {} seq {}", scan.scanner, r.decision.reply.value("type", ""),
+                    r.stored ? r.stored->seq : 0);
     }
   };
-  a.pipeline = std::make_unique<pipeline::ConfirmPipeline>(*a.outbox, *a.confirmer, std::move(book), hooks);
-  a.api = std::make_unique<BusApi>(*a.pipeline, [&a] { return a.status(); });
+  hooks.task_changed = [&a](const nlohmann::json& task, const std::string& cause) {
+    nlohmann::json m{{"v", 1}, {"time", format_time_utc(a.clock.wall())}, {"cause", cause}, {"task", task}};
+    a.bus->publish("task", m);
+  };
+  a.pipeline = std::make_unique<pipeline::ConfirmPipeline>(*a.outbox, *a.executor, std::move(work), hooks);
+  a.api = std::make_unique<BusApi>(*a.pipeline, [&a] { return a.status(); }, [&a] { return a.outbox_stats(); });
   a.bus->on_request([&a](const nlohmann::json& req, const Bus::Replier& reply) { a.api->handle(req, reply); });
 
   // Downlink: task documents from the ledger go through the same pipeline as bus task.put.
@@ -176,11 +191,14 @@ Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
       spdlog::warn("downlink task on {} rejected: not JSON ({} bytes)", m.topic, m.payload.size());
       return;
     }
-    a.pipeline->submit_task(std::move(doc), [topic = m.topic](const Result<std::string>& r) {
-      if (r) {
-        spdlog::info("task from {}: {}", topic, *r);
+    a.pipeline->submit_task(std::move(doc), [topic = m.topic](const pipeline::WorkReply& r) {
+      if (!r.committed) {
+        spdlog::error("task from {} NOT stored: {} ({})", topic, r.error.message, r.error.code);
+      } else if (r.decision.accepted) {
+        spdlog::info("task {} from {}: {}", r.decision.reply.value("task_id", "?"), topic,
+                     r.decision.reply.value("outcome", "?"));
       } else {
-        spdlog::warn("task from {} rejected: {}", topic, r.error().message);
+        spdlog::warn("task from {} rejected: {}", topic, r.decision.reason.message);
       }
     });
   });
@@ -202,7 +220,7 @@ Status Agent::start() {
     return s;
   }
   auto st = a.devices->start([&a](RawScan scan, ScannerDriver& drv) {
-    a.pipeline->submit_scan(std::move(scan), [&drv](const pipeline::ScanReply& r) {
+    a.pipeline->submit_scan(std::move(scan), [&drv](const pipeline::WorkReply& r) {
       if (auto f = drv.feedback(r.decision.feedback); !f) {
         spdlog::warn("feedback to {} failed: {}", drv.id(), f.error().message);
       }
@@ -260,19 +278,7 @@ nlohmann::json Agent::Impl::status() const {
                                                                          : nlohmann::json(nullptr)}};
   }
   j["sync"] = std::move(sj);
-  nlohmann::json ob = nlohmann::json::object();
-  for (Stream s : kAllStreams) {
-    auto st = outbox->stats(s);
-    if (!st) {
-      ob[std::string(to_string(s))] = {{"error", st.error().message}};
-      continue;
-    }
-    ob[std::string(to_string(s))] = {{"depth", st->depth},
-                                     {"last_seq", st->last_seq},
-                                     {"acked_through", st->acked_through},
-                                     {"bytes", st->bytes}};
-  }
-  j["outbox"] = std::move(ob);
+  j["outbox"] = outbox_stats();
   nlohmann::json scs = nlohmann::json::array();
   for (const auto& sc : devices->snapshot()) {
     scs.push_back({{"id", sc.id},         {"profile", sc.profile}, {"driver", sc.driver},
@@ -288,13 +294,37 @@ nlohmann::json Agent::Impl::status() const {
   j["unserved_devices"] = std::move(un);
   nlohmann::json ts = nlohmann::json::array();
   for (const auto& t : pipeline->tasks()) {
-    ts.push_back({{"task_id", t.task_id}, {"version", t.version}, {"state", t.state}, {"picked", t.picked}, {"qty", t.qty}});
+    ts.push_back({{"task_id", t.value("task_id", "")},
+                  {"type", t.value("type", "")},
+                  {"channel", t.value("channel", "")},
+                  {"version", t.value("version", 0)},
+                  {"state", t.value("state", "")},
+                  {"picked", t.value("picked", 0)},
+                  {"qty", t.value("qty", 0)}});
   }
   j["tasks"] = std::move(ts);
+  const auto op = pipeline->operator_id();
+  j["operator"] = op ? nlohmann::json(*op) : nlohmann::json(nullptr);
   const auto ps = pipeline->stats();
   j["counters"] = {{"confirmed", ps.confirmed}, {"rejected", ps.rejected}, {"not_stored", ps.failed},
-                   {"commit_groups", ps.groups}};
+                   {"actions", ps.actions}, {"commit_groups", ps.groups}};
   return j;
+}
+
+nlohmann::json Agent::Impl::outbox_stats() const {
+  nlohmann::json ob = nlohmann::json::object();
+  for (Stream s : kAllStreams) {
+    auto st = outbox->stats(s);
+    if (!st) {
+      ob[std::string(to_string(s))] = {{"error", st.error().message}};
+      continue;
+    }
+    ob[std::string(to_string(s))] = {{"depth", st->depth},
+                                     {"last_seq", st->last_seq},
+                                     {"acked_through", st->acked_through},
+                                     {"bytes", st->bytes}};
+  }
+  return ob;
 }
 
 nlohmann::json Agent::Impl::sync_snapshot() const {

@@ -8,6 +8,21 @@
 //       1 rejected, 3 not stored or the agent did not answer.
 //   scanedgectl [...] task put FILE
 //       Loads a task document (JSON) into the agent. Exit 0 when accepted, 1 when refused.
+//   scanedgectl [...] task list [--state S] [--json]
+//       The agent's tasks: one line each (id, type, channel, state, units done/ordered), or
+//       with --json the task.list reply's "tasks" array. Exit 0; 3 unreachable.
+//   scanedgectl [...] task start|complete ID
+//   scanedgectl [...] task cancel ID [--reason TEXT]
+//   scanedgectl [...] login BADGE          (the badge as scanned, or the bare operator id)
+//   scanedgectl [...] logout
+//   scanedgectl [...] exception short --task ID --line N [--qty Q]
+//   scanedgectl [...] exception substitution --task ID --line N --data DATA --approved-by OP
+//   scanedgectl [...] exception damage (--data DATA | --gtin GTIN) [--qty Q] [--task ID] [--line N]
+//   scanedgectl [...] exception missed-pickup --task ID
+//   scanedgectl [...] inspect --task ID --line N --disposition restock|damaged|dispose|refurbish [--qty Q]
+//       Send the bus action (edge/tasks/WORK_MODEL.md) and print the reply JSON once its
+//       events are stored. Exit 0 done, 1 refused by the agent (the reply names why), 3 not
+//       stored or the agent did not answer.
 //   scanedgectl decode [--json] DATA
 //   scanedgectl decode [--json] --epc HEX
 //       Decodes DATA (or, with --epc, an EPC given as hex) locally (no agent needed). With
@@ -29,6 +44,7 @@
 //   --profiles DIR overrides the profiles directory (default: profiles.dir from --config).
 // Usage errors exit 2.
 #include <algorithm>
+#include <cstdio>
 #include <cstdint>
 #include <fstream>
 #include <iostream>
@@ -141,6 +157,60 @@ int main(int argc, char** argv) {
   std::string task_file;
   task_put->add_option("FILE", task_file, "Task document")->required()->check(CLI::ExistingFile);
 
+  auto* task_list = task->add_subcommand("list", "List the agent's tasks");
+  std::string task_state_filter;
+  bool task_list_json = false;
+  task_list->add_option("--state", task_state_filter, "Only tasks in this state");
+  task_list->add_flag("--json", task_list_json, "Print the tasks as JSON");
+  std::string task_id;
+  auto* task_start = task->add_subcommand("start", "Make a task the operator's active task");
+  task_start->add_option("ID", task_id, "Task id")->required();
+  auto* task_complete = task->add_subcommand("complete", "Close a task now (what is missing is reported short)");
+  task_complete->add_option("ID", task_id, "Task id")->required();
+  auto* task_cancel = task->add_subcommand("cancel", "Cancel a task on this device");
+  std::string cancel_reason = "cancelled on the device";
+  task_cancel->add_option("ID", task_id, "Task id")->required();
+  task_cancel->add_option("--reason", cancel_reason, "Why")->capture_default_str();
+
+  auto* login = app.add_subcommand("login", "Log an operator in (badge as scanned, or the operator id)");
+  std::string badge;
+  login->add_option("BADGE", badge, "Badge data or operator id")->required();
+  auto* logout = app.add_subcommand("logout", "Log the operator out");
+
+  auto* exception = app.add_subcommand("exception", "Report an exception");
+  exception->require_subcommand(1);
+  std::string ex_task, ex_data, ex_gtin, ex_approved_by;
+  std::int64_t ex_line = 0, ex_qty = 0;
+  auto* ex_short = exception->add_subcommand("short", "Units of a line cannot be found (short pick)");
+  ex_short->add_option("--task", ex_task, "Task id")->required();
+  ex_short->add_option("--line", ex_line, "Line number")->required()->check(CLI::PositiveNumber);
+  auto* ex_short_qty = ex_short->add_option("--qty", ex_qty, "Units short (default: all still missing)")
+                           ->check(CLI::PositiveNumber);
+  auto* ex_sub = exception->add_subcommand("substitution", "An operator-approved substitute for a line");
+  ex_sub->add_option("--task", ex_task, "Task id")->required();
+  ex_sub->add_option("--line", ex_line, "Line number")->required()->check(CLI::PositiveNumber);
+  ex_sub->add_option("--data", ex_data, "The substitute's barcode, as scanned")->required();
+  ex_sub->add_option("--approved-by", ex_approved_by, "Who approved it (operator id)")->required();
+  auto* ex_damage = exception->add_subcommand("damage", "Damaged units (on a receive task: damaged receipt)");
+  auto* ex_damage_data = ex_damage->add_option("--data", ex_data, "The item's barcode, as scanned");
+  auto* ex_damage_gtin = ex_damage->add_option("--gtin", ex_gtin, "The item's GTIN");
+  ex_damage_data->excludes(ex_damage_gtin);
+  auto* ex_damage_qty = ex_damage->add_option("--qty", ex_qty, "Units (default 1)")->check(CLI::PositiveNumber);
+  auto* ex_damage_task = ex_damage->add_option("--task", ex_task, "Task id");
+  auto* ex_damage_line = ex_damage->add_option("--line", ex_line, "Line number")->check(CLI::PositiveNumber);
+  auto* ex_missed = exception->add_subcommand("missed-pickup", "The customer did not come for a pickup");
+  ex_missed->add_option("--task", ex_task, "Task id")->required();
+
+  auto* inspect = app.add_subcommand("inspect", "Record the inspection of returned units");
+  std::string disposition;
+  std::int64_t inspect_line = 0, inspect_qty = 0;
+  inspect->add_option("--task", ex_task, "Return task id")->required();
+  inspect->add_option("--line", inspect_line, "RMA line number")->required()->check(CLI::PositiveNumber);
+  inspect->add_option("--disposition", disposition, "What happens to the units")
+      ->required()
+      ->check(CLI::IsMember({"restock", "damaged", "dispose", "refurbish"}));
+  auto* inspect_qty_opt = inspect->add_option("--qty", inspect_qty, "Units (default 1)")->check(CLI::PositiveNumber);
+
   auto* decode = app.add_subcommand("decode", "Decode barcode data locally");
   std::string decode_data;
   bool decode_json = false;
@@ -171,7 +241,7 @@ int main(int argc, char** argv) {
   std::int64_t watch_count = 0;
   double watch_seconds = 0;
   watch->add_flag("--json", watch_json, "Print each message as one JSON line");
-  watch->add_option("--topic", watch_topics, "Only these topics (decision, sync); repeatable");
+  watch->add_option("--topic", watch_topics, "Only these topics (decision, task, sync); repeatable");
   auto* watch_count_opt =
       watch->add_option("--count", watch_count, "Stop after N messages")->check(CLI::Range(std::int64_t{1}, INT64_MAX));
   auto* watch_seconds_opt = watch->add_option("--seconds", watch_seconds, "Stop after S seconds")
@@ -225,6 +295,72 @@ int main(int argc, char** argv) {
     if (r->value("decision", "") == "confirmed") return 0;
     if (r->value("decision", "") == "rejected") return kExitRejected;
     return kExitUnreachable;
+  }
+  // Bus actions: print the reply; 0 done, 1 refused, 3 not stored / unreachable.
+  auto action = [&](nlohmann::json req) -> int {
+    req["v"] = 1;
+    auto r = client.request(req, timeout);
+    if (!r) return print_reply(r);
+    std::cout << r->dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    if (r->value("ok", false)) return 0;
+    const std::string code = r->contains("error") ? (*r)["error"].value("code", "") : std::string();
+    return code == "storage_full" || code == "storage" || code == "shutting_down" ? kExitUnreachable : kExitRejected;
+  };
+  if (task_list->parsed()) {
+    nlohmann::json req{{"v", 1}, {"op", "task.list"}};
+    if (!task_state_filter.empty()) req["state"] = task_state_filter;
+    auto r = client.request(req, timeout);
+    if (!r) return print_reply(r);
+    if (!r->value("ok", false)) {
+      std::cout << r->dump(2) << "\n";
+      return kExitRejected;
+    }
+    const nlohmann::json tasks = r->value("tasks", nlohmann::json::array());
+    if (task_list_json) {
+      std::cout << tasks.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      return 0;
+    }
+    std::printf("%-24s %-16s %-10s %-12s %s\n", "TASK", "TYPE", "CHANNEL", "STATE", "DONE/QTY");
+    for (const auto& t : tasks) {
+      const std::string done = std::to_string(t.value("picked", 0)) + "/" + std::to_string(t.value("qty", 0));
+      std::printf("%-24s %-16s %-10s %-12s %s\n", t.value("task_id", "?").c_str(), t.value("type", "?").c_str(),
+                  t.value("channel", "?").c_str(), t.value("state", "?").c_str(), done.c_str());
+    }
+    return 0;
+  }
+  if (task_start->parsed()) return action({{"op", "task.start"}, {"task_id", task_id}});
+  if (task_complete->parsed()) return action({{"op", "task.complete"}, {"task_id", task_id}});
+  if (task_cancel->parsed()) return action({{"op", "task.cancel"}, {"task_id", task_id}, {"reason", cancel_reason}});
+  if (login->parsed()) return action({{"op", "operator.login"}, {"badge", badge}});
+  if (logout->parsed()) return action({{"op", "operator.logout"}});
+  if (ex_short->parsed()) {
+    nlohmann::json req{{"op", "exception.report"}, {"type", "short"}, {"task_id", ex_task}, {"line", ex_line}};
+    if (ex_short_qty->count() > 0) req["qty"] = ex_qty;
+    return action(req);
+  }
+  if (ex_sub->parsed()) {
+    return action({{"op", "exception.report"}, {"type", "substitution"}, {"task_id", ex_task}, {"line", ex_line},
+                   {"data", ex_data}, {"approved_by", ex_approved_by}});
+  }
+  if (ex_damage->parsed()) {
+    if (ex_damage_data->count() == 0 && ex_damage_gtin->count() == 0) {
+      std::cerr << "scanedgectl exception damage: give --data DATA or --gtin GTIN\n";
+      return 2;
+    }
+    nlohmann::json req{{"op", "exception.report"}, {"type", "damage"}};
+    if (ex_damage_data->count() > 0) req["data"] = ex_data;
+    if (ex_damage_gtin->count() > 0) req["gtin"] = ex_gtin;
+    if (ex_damage_qty->count() > 0) req["qty"] = ex_qty;
+    if (ex_damage_task->count() > 0) req["task_id"] = ex_task;
+    if (ex_damage_line->count() > 0) req["line"] = ex_line;
+    return action(req);
+  }
+  if (ex_missed->parsed()) return action({{"op", "exception.report"}, {"type", "missed_pickup"}, {"task_id", ex_task}});
+  if (inspect->parsed()) {
+    nlohmann::json req{{"op", "return.inspect"}, {"task_id", ex_task}, {"line", inspect_line},
+                       {"disposition", disposition}};
+    if (inspect_qty_opt->count() > 0) req["qty"] = inspect_qty;
+    return action(req);
   }
   if (task_put->parsed()) {
     std::ifstream f(task_file);

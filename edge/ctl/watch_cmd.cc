@@ -66,6 +66,9 @@ Result<std::string> decision_line(const nlohmann::json& m) {
   if (decision == "confirmed") {
     std::string line = "CONFIRMED  " + scanner + "  task " + str_or(m, "task", "?") + " line " + str_or(m, "line", "?");
     if (m.contains("remaining")) line += " (remaining " + str_or(m, "remaining", "?") + ")";
+    const std::string type = str_or(m, "type", "");
+    if (!type.empty() && type != "pick.confirmed") line += "  " + type;
+    if (m.contains("task_state")) line += "  [" + str_or(m, "task_state", "?") + "]";
     return line + seq;
   }
   if (decision == "rejected") {
@@ -100,6 +103,19 @@ Result<std::string> sync_line(const nlohmann::json& m) {
   return line;
 }
 
+// One task change: "task PICK-1 (pick, web): in_progress 3/5  <- pick.confirmed".
+Result<std::string> task_line(const nlohmann::json& m) {
+  const auto t = m.find("task");
+  if (t == m.end() || !t->is_object()) return make_error("bad_message", "task message without a \"task\" object");
+  std::string line = "task " + str_or(*t, "task_id", "?");
+  if (t->contains("type")) line += " (" + str_or(*t, "type", "?") + ", " + str_or(*t, "channel", "?") + ")";
+  line += ": " + str_or(*t, "state", "?");
+  if (t->contains("qty")) line += " " + str_or(*t, "picked", "0") + "/" + str_or(*t, "qty", "?");
+  const std::string cause = str_or(m, "cause", "");
+  if (!cause.empty()) line += "  <- " + cause;
+  return line;
+}
+
 // Reads the ZMQ monitor's next event id (frame 1: uint16 event, uint32 value; frame 2: address).
 std::optional<std::uint16_t> read_monitor_event(zmq::socket_t& mon) {
   zmq::message_t first;
@@ -122,6 +138,7 @@ Result<std::string> format_watch_line(const std::string& topic, const nlohmann::
   if (!message.is_object()) return make_error("bad_message", "message on topic \"" + topic + "\" is not a JSON object");
   if (topic == "decision") return decision_line(message);
   if (topic == "sync") return sync_line(message);
+  if (topic == "task") return task_line(message);
   return topic + ": " + safe_dump(message);
 }
 

@@ -4,10 +4,14 @@
 
 namespace scanedge::pipeline {
 
-ConfirmPipeline::ConfirmPipeline(Outbox& outbox, confirm::Confirmer& confirmer, confirm::TaskBook book, Hooks hooks,
+namespace {
+constexpr auto kTickInterval = std::chrono::seconds(1);
+}  // namespace
+
+ConfirmPipeline::ConfirmPipeline(Outbox& outbox, tasks::WorkExecutor& executor, tasks::WorkState state, Hooks hooks,
                                  std::size_t max_group)
-    : outbox_(outbox), confirmer_(confirmer), book_(std::move(book)), hooks_(std::move(hooks)), max_group_(max_group) {
-  publish_summary();
+    : outbox_(outbox), executor_(executor), state_(std::move(state)), hooks_(std::move(hooks)), max_group_(max_group) {
+  publish_snapshot();
 }
 
 ConfirmPipeline::~ConfirmPipeline() { stop(); }
@@ -32,50 +36,56 @@ void ConfirmPipeline::stop() {
   running_ = false;
 }
 
-void ConfirmPipeline::submit_scan(RawScan scan, ScanDone done) {
-  {
-    std::lock_guard lock(mu_);
-    if (running_ && !stopping_) {
-      queue_.emplace_back(ScanItem{std::move(scan), std::move(done)});
-      cv_.notify_one();
-      return;
-    }
-  }
-  ScanReply r;
-  r.error = make_error("shutting_down", "the agent is stopping; scan again in a moment");
-  if (done) done(r);
+void ConfirmPipeline::submit_scan(RawScan scan, Done done) {
+  submit(Item{Kind::scan, std::move(scan), nullptr, std::move(done)});
 }
 
-void ConfirmPipeline::submit_task(nlohmann::json doc, TaskDone done) {
+void ConfirmPipeline::submit_task(nlohmann::json doc, Done done) {
+  submit(Item{Kind::document, {}, std::move(doc), std::move(done)});
+}
+
+void ConfirmPipeline::submit_action(nlohmann::json request, Done done) {
+  submit(Item{Kind::action, {}, std::move(request), std::move(done)});
+}
+
+void ConfirmPipeline::submit(Item item) {
   {
     std::lock_guard lock(mu_);
     if (running_ && !stopping_) {
-      queue_.emplace_back(TaskItem{std::move(doc), std::move(done)});
+      queue_.push_back(std::move(item));
       cv_.notify_one();
       return;
     }
   }
-  if (done) done(make_error("shutting_down", "the agent is stopping"));
+  WorkReply r;
+  r.error = make_error("shutting_down", "the agent is stopping; try again in a moment");
+  r.decision.feedback = Feedback::bad;
+  if (item.done) item.done(r);
 }
 
 void ConfirmPipeline::run() {
   std::vector<Item> group;
+  auto next_tick = std::chrono::steady_clock::now() + kTickInterval;
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      cv_.wait_until(lock, next_tick, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
       while (!queue_.empty() && group.size() < max_group_) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
+    const auto now = std::chrono::steady_clock::now();
+    const bool tick = now >= next_tick;
+    if (tick) next_tick = now + kTickInterval;
+    if (group.empty() && !tick) continue;
     {
       std::lock_guard lock(stats_mu_);
       busy_ = true;
       last_turn_ = std::chrono::steady_clock::now();
     }
-    process(group);
+    process(group, tick);
     group.clear();
     std::lock_guard lock(stats_mu_);
     busy_ = false;
@@ -83,86 +93,99 @@ void ConfirmPipeline::run() {
   }
 }
 
-void ConfirmPipeline::process(std::vector<Item>& group) {
-  confirm::TaskBook working = book_;
+void ConfirmPipeline::process(std::vector<Item>& group, bool tick) {
+  tasks::WorkState working = state_;
   std::vector<EventDraft> drafts;
-  std::vector<confirm::Decision> decisions;  // parallel to the scan items
-  std::vector<std::size_t> draft_of(group.size(), SIZE_MAX);
-  std::vector<std::optional<Result<std::string>>> task_result(group.size());
+  std::vector<tasks::WorkDecision> decisions;
+  decisions.reserve(group.size());
+  std::vector<std::size_t> first_draft;  // per decision: index of its primary event in drafts
+  first_draft.reserve(group.size() + 1);
   std::set<std::string> dirty;
-  drafts.reserve(group.size());
+  std::map<std::string, std::string> cause;  // task key -> what changed it
 
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    if (auto* s = std::get_if<ScanItem>(&group[i])) {
-      confirm::Decision d = confirmer_.decide(s->scan, working);
-      if (d.outcome == confirm::Outcome::confirmed) dirty.insert(d.task_id);
-      draft_of[i] = drafts.size();
-      drafts.push_back(d.event);
-      decisions.push_back(std::move(d));
-    } else {
-      auto& t = std::get<TaskItem>(group[i]);
-      auto task = confirm::parse_task(t.doc);
-      if (!task) {
-        task_result[i] = task.error();
-        continue;
-      }
-      const std::string id = task->task_id;
-      const auto outcome = working.put(std::move(*task));
-      static constexpr const char* kNames[] = {"added", "updated", "unchanged", "stale"};
-      task_result[i] = std::string(kNames[static_cast<int>(outcome)]);
-      if (outcome == confirm::TaskBook::PutOutcome::added || outcome == confirm::TaskBook::PutOutcome::updated) {
-        dirty.insert(id);
-      }
+  auto take = [&](tasks::WorkDecision d) {
+    first_draft.push_back(d.events.empty() ? SIZE_MAX : drafts.size());
+    const std::string why = d.events.empty() ? std::string("document") : d.events.front().body.value("type", "");
+    for (const auto& k : d.changed_keys) {
+      dirty.insert(k);
+      cause[k] = why;
+    }
+    for (const auto& e : d.events) drafts.push_back(e);
+    decisions.push_back(std::move(d));
+  };
+
+  for (auto& item : group) {
+    switch (item.kind) {
+      case Kind::scan: take(executor_.scan(item.scan, working)); break;
+      case Kind::document: take(executor_.put_task(item.doc, working)); break;
+      case Kind::action: take(executor_.act(item.doc, working)); break;
+    }
+  }
+  std::size_t tick_decisions = 0;
+  if (tick) {
+    for (auto& d : executor_.tick(working)) {
+      take(std::move(d));
+      ++tick_decisions;
     }
   }
 
   std::vector<StateWrite> writes;
   writes.reserve(dirty.size());
-  for (const auto& id : dirty) writes.push_back(working.state_write(id));
+  for (const auto& key : dirty) writes.push_back(working.state_write(key));
 
   Result<std::vector<Committed>> committed = std::vector<Committed>{};
   if (!drafts.empty() || !writes.empty()) committed = outbox_.commit(drafts, writes);
+  if (committed) state_ = std::move(working);
 
-  if (committed) book_ = std::move(working);
-
-  // Counters and the task summary come before the replies: whoever gets a reply and then
-  // asks for status sees its scan counted.
+  // Counters and the snapshot come before the replies: whoever gets a reply and then asks
+  // for status sees its item counted.
   {
-    std::uint64_t confirmed = 0;
-    for (const auto& d : decisions) confirmed += d.outcome == confirm::Outcome::confirmed ? 1 : 0;
+    std::uint64_t confirmed = 0, rejected = 0, scans = 0;
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (group[i].kind != Kind::scan) continue;
+      ++scans;
+      (decisions[i].accepted ? confirmed : rejected) += 1;
+    }
     std::lock_guard lock(stats_mu_);
     if (committed) {
       stats_.confirmed += confirmed;
-      stats_.rejected += decisions.size() - confirmed;
-      ++stats_.groups;
+      stats_.rejected += rejected;
+      stats_.actions += group.size() - scans + tick_decisions;
+      if (!drafts.empty() || !writes.empty()) ++stats_.groups;
       stats_.largest_group = std::max<std::uint64_t>(stats_.largest_group, drafts.size());
     } else {
-      stats_.failed += decisions.size();
+      stats_.failed += scans;
     }
   }
-  if (committed) publish_summary();
+  if (committed && !dirty.empty()) publish_snapshot();
 
-  std::size_t di = 0;
   for (std::size_t i = 0; i < group.size(); ++i) {
-    if (auto* s = std::get_if<ScanItem>(&group[i])) {
-      ScanReply r;
-      if (committed) {
-        r.committed = true;
-        r.decision = std::move(decisions[di]);
-        r.stored = (*committed)[draft_of[i]];
-      } else {
-        r.error = committed.error();
-        r.decision = std::move(decisions[di]);
-        r.decision.feedback = Feedback::storage_full;
-      }
-      ++di;
-      if (s->done) s->done(r);
-      if (hooks_.decided) hooks_.decided(s->scan, r);
+    Item& item = group[i];
+    WorkReply r;
+    r.decision = std::move(decisions[i]);
+    if (committed) {
+      r.committed = true;
+      if (first_draft[i] != SIZE_MAX) r.stored = (*committed)[first_draft[i]];
     } else {
-      auto& t = std::get<TaskItem>(group[i]);
-      Result<std::string> res = committed ? *task_result[i] : Result<std::string>(committed.error());
-      if (committed && !task_result[i]->ok()) res = *task_result[i];
-      if (t.done) t.done(res);
+      r.error = committed.error();
+      r.decision.feedback = Feedback::storage_full;
+    }
+    if (item.done) item.done(r);
+    if (item.kind == Kind::scan && hooks_.decided) hooks_.decided(item.scan, r);
+  }
+  if (committed && hooks_.task_changed) {
+    const nlohmann::json all = state_.tasks_json();
+    for (const auto& key : dirty) {
+      if (key.rfind(tasks::kTaskKeyPrefix, 0) != 0) continue;
+      const std::string id = key.substr(std::char_traits<char>::length(tasks::kTaskKeyPrefix));
+      nlohmann::json t{{"task_id", id}, {"state", "dropped"}};
+      for (const auto& candidate : all) {
+        if (candidate.value("task_id", "") == id) {
+          t = candidate;
+          break;
+        }
+      }
+      hooks_.task_changed(t, cause[key]);
     }
   }
   // Wake the uplink only after the replies are out: the operator's feedback must not queue
@@ -170,18 +193,12 @@ void ConfirmPipeline::process(std::vector<Item>& group) {
   if (committed && !drafts.empty() && hooks_.committed) hooks_.committed();
 }
 
-void ConfirmPipeline::publish_summary() {
-  std::vector<TaskSummary> s;
-  for (const auto& [id, t] : book_.tasks()) {
-    TaskSummary ts{id, t.version, confirm::to_string(t.state), 0, 0};
-    for (const auto& l : t.lines) {
-      ts.picked += l.picked;
-      ts.qty += l.qty;
-    }
-    s.push_back(std::move(ts));
-  }
+void ConfirmPipeline::publish_snapshot() {
+  nlohmann::json t = state_.tasks_json();
+  std::optional<std::string> op = state_.operator_id();
   std::lock_guard lock(stats_mu_);
-  summary_ = std::move(s);
+  tasks_snapshot_ = std::move(t);
+  operator_snapshot_ = std::move(op);
 }
 
 PipelineStats ConfirmPipeline::stats() const {
@@ -189,9 +206,14 @@ PipelineStats ConfirmPipeline::stats() const {
   return stats_;
 }
 
-std::vector<TaskSummary> ConfirmPipeline::tasks() const {
+nlohmann::json ConfirmPipeline::tasks() const {
   std::lock_guard lock(stats_mu_);
-  return summary_;
+  return tasks_snapshot_;
+}
+
+std::optional<std::string> ConfirmPipeline::operator_id() const {
+  std::lock_guard lock(stats_mu_);
+  return operator_snapshot_;
 }
 
 std::chrono::milliseconds ConfirmPipeline::busy_for() const {

@@ -1,69 +1,75 @@
-// ConfirmPipeline: scans in, committed decisions out, with group commit.
+// ConfirmPipeline: scans, task documents and operator actions in; committed decisions out,
+// with group commit.
 //
-// One thread owns the task book and the Confirmer. It takes every item queued at that moment
-// (up to max_group), decides each against a working copy of the task book, commits all their
-// events and the changed tasks in ONE outbox transaction, and only then (invariant 1) calls
-// each item's completion callback, which releases operator feedback and bus replies. If the
-// commit fails (disk full, I/O error) nothing of the group is stored, the task book stays as
-// it was, and every callback gets committed=false with the storage error: the operator gets
-// bad (storage-full) feedback and a reason.
+// One thread owns the WorkState and the WorkExecutor. It takes every item queued at that
+// moment (up to max_group), decides each in queue order against a working copy of the
+// WorkState, commits all their events and the changed state entries in ONE outbox
+// transaction, and only then (invariant 1) calls each item's completion callback, which
+// releases operator feedback and bus replies. If the commit fails (disk full, I/O error)
+// nothing of the group is stored, the WorkState stays as it was, and every callback gets
+// committed=false with the storage error: the operator gets bad (storage-full) feedback and a
+// reason. Items are decided in the order they were submitted, so a scan submitted before a
+// task cancel is part of the cancelled task's put-back and one submitted after it is refused.
 //
-// Threading: submit_*() are thread-safe and never block on I/O. Callbacks run on the pipeline
-// thread; they must be quick (queue a reply, poke a driver). stop() finishes everything
-// already queued, then joins; items submitted after stop() are answered at once with
-// code "shutting_down".
+// Time: about once a second (also when idle) the executor's tick() runs in the same way
+// (pickup windows that passed, finished tasks dropped); its events commit like any other.
+//
+// Threading: submit_*() are thread-safe and never block on I/O. Callbacks and hooks run on
+// the pipeline thread; they must be quick (queue a reply, poke a driver). stop() finishes
+// everything already queued, then joins; items submitted after stop() are answered at once
+// with code "shutting_down".
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <variant>
 #include <vector>
 
-#include "edge/confirm/confirmer.h"
-#include "edge/confirm/task_book.h"
 #include "edge/core/outbox.h"
 #include "edge/core/raw_scan.h"
+#include "edge/tasks/work_executor.h"
+#include "edge/tasks/work_state.h"
 
 namespace scanedge::pipeline {
 
-struct ScanReply {
-  bool committed = false;
-  Error error;                      // when !committed
-  confirm::Decision decision;       // when committed
-  Committed stored;                 // stream and seq of the committed event
+// The outcome of one submitted item.
+struct WorkReply {
+  bool committed = false;           // the decision's events and state are durable
+  Error error;                      // when !committed: why nothing was stored
+  tasks::WorkDecision decision;     // what the executor decided (also when not committed)
+  std::optional<Committed> stored;  // stream and seq of the primary event, when it has one
 };
-
-struct TaskSummary {
-  std::string task_id;
-  std::int64_t version = 0;
-  std::string state;
-  std::int64_t picked = 0;
-  std::int64_t qty = 0;
-};
+using ScanReply = WorkReply;
 
 struct PipelineStats {
-  std::uint64_t confirmed = 0;
-  std::uint64_t rejected = 0;
-  std::uint64_t failed = 0;  // not committed (storage errors)
-  std::uint64_t groups = 0;  // transactions committed
+  std::uint64_t confirmed = 0;  // scans accepted
+  std::uint64_t rejected = 0;   // scans refused (stored as scan.rejected)
+  std::uint64_t failed = 0;     // scans not committed (storage errors)
+  std::uint64_t actions = 0;    // documents and actions decided and committed
+  std::uint64_t groups = 0;     // transactions committed
   std::uint64_t largest_group = 0;
 };
 
 class ConfirmPipeline {
  public:
-  using ScanDone = std::function<void(const ScanReply&)>;
-  // Result value: "added", "updated", "unchanged" or "stale".
-  using TaskDone = std::function<void(const Result<std::string>&)>;
+  using Done = std::function<void(const WorkReply&)>;
   struct Hooks {
-    std::function<void()> committed;  // after every successful commit (wakes the uplink)
-    std::function<void(const RawScan&, const ScanReply&)> decided;  // every scan, after commit
+    std::function<void()> committed;  // after every commit that stored events (wakes the uplink)
+    std::function<void(const RawScan&, const WorkReply&)> decided;  // every scan, after commit
+    // After a commit, once per task whose stored state changed: the task as task.list shows
+    // it ({"task_id":..,"state":"dropped"} once it was removed), and the type of the event
+    // that changed it ("document" when a task document did without an event).
+    std::function<void(const nlohmann::json& task, const std::string& cause)> task_changed;
   };
 
-  ConfirmPipeline(Outbox& outbox, confirm::Confirmer& confirmer, confirm::TaskBook book, Hooks hooks,
+  ConfirmPipeline(Outbox& outbox, tasks::WorkExecutor& executor, tasks::WorkState state, Hooks hooks,
                   std::size_t max_group = 512);
   ~ConfirmPipeline();
   ConfirmPipeline(const ConfirmPipeline&) = delete;
@@ -72,33 +78,37 @@ class ConfirmPipeline {
   void start();
   void stop();
 
-  void submit_scan(RawScan scan, ScanDone done);
-  void submit_task(nlohmann::json doc, TaskDone done);
+  void submit_scan(RawScan scan, Done done);
+  // A task document (downlink or bus task.put).
+  void submit_task(nlohmann::json doc, Done done);
+  // A bus action (WorkExecutor::act()).
+  void submit_action(nlohmann::json request, Done done);
 
   PipelineStats stats() const;
-  std::vector<TaskSummary> tasks() const;
+  // The tasks as of the last commit (WorkState::tasks_json()) and the logged-in operator.
+  nlohmann::json tasks() const;
+  std::optional<std::string> operator_id() const;
   // How long the current group has been in progress (0 when idle): a stuck commit shows here
   // and stops the watchdog pings.
   std::chrono::milliseconds busy_for() const;
 
  private:
-  struct ScanItem {
+  enum class Kind { scan, document, action };
+  struct Item {
+    Kind kind = Kind::scan;
     RawScan scan;
-    ScanDone done;
-  };
-  struct TaskItem {
     nlohmann::json doc;
-    TaskDone done;
+    Done done;
   };
-  using Item = std::variant<ScanItem, TaskItem>;
 
+  void submit(Item item);
   void run();
-  void process(std::vector<Item>& group);
-  void publish_summary();
+  void process(std::vector<Item>& group, bool tick);
+  void publish_snapshot();
 
   Outbox& outbox_;
-  confirm::Confirmer& confirmer_;
-  confirm::TaskBook book_;
+  tasks::WorkExecutor& executor_;
+  tasks::WorkState state_;
   Hooks hooks_;
   std::size_t max_group_;
 
@@ -111,7 +121,8 @@ class ConfirmPipeline {
 
   mutable std::mutex stats_mu_;
   PipelineStats stats_;
-  std::vector<TaskSummary> summary_;
+  nlohmann::json tasks_snapshot_ = nlohmann::json::array();
+  std::optional<std::string> operator_snapshot_;
   std::chrono::steady_clock::time_point last_turn_ = std::chrono::steady_clock::now();
   bool busy_ = false;
 };

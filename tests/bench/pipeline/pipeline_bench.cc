@@ -13,12 +13,11 @@
 #include <mutex>
 
 #include "drivers/hid_keyboard/keyboard_decoder.h"
-#include "edge/confirm/confirmer.h"
-#include "edge/confirm/pick_task.h"
 #include "edge/core/clock.h"
 #include "edge/core/event_id.h"
 #include "edge/outbox/sqlite_outbox.h"
 #include "edge/pipeline/confirm_pipeline.h"
+#include "edge/tasks/work_executor.h"
 #include "tests/support/memory_outbox.h"
 #include "tests/support/process.h"
 
@@ -26,22 +25,22 @@ namespace {
 
 using namespace scanedge;
 
-confirm::TaskBook big_book() {
+// A work state holding one pick task with a line big enough for any run.
+tasks::WorkState big_book(tasks::WorkExecutor& executor) {
   nlohmann::json doc{{"task_id", "PICK-B"},
                      {"version", 1},
                      {"type", "pick"},
                      {"lines", {{{"line", 1}, {"gtin", "09506000134352"}, {"qty", 100000000}, {"location", "A"}}}}};
-  confirm::TaskBook book;
-  auto t = confirm::parse_task(doc);
-  if (t) book.put(*t);
-  return book;
+  tasks::WorkState state;
+  executor.put_task(doc, state);
+  return state;
 }
 
 void run_latency(benchmark::State& state, Outbox& outbox) {
   SystemClock clock;
   EventIdGenerator ids;
-  confirm::Confirmer confirmer(clock, ids, confirm::DeviceIdentity{"s", "d"});
-  pipeline::ConfirmPipeline pipe(outbox, confirmer, big_book(), {});
+  tasks::WorkExecutor executor(clock, ids, tasks::DeviceIdentity{"s", "d"});
+  pipeline::ConfirmPipeline pipe(outbox, executor, big_book(executor), {});
   pipe.start();
   std::mutex mu;
   std::condition_variable cv;
