@@ -39,9 +39,11 @@
 // percent-encoded (everything but A-Z a-z 0-9 - . _ ~). An "item" or a contents entry
 // {gtin,lot,serial,qty} is "what" was observed: with a serial -> one EPC in epcList
 // (childEPCs); otherwise {"epcClass":<lot or GTIN class>,"quantity":qty} in quantityList
-// (childQuantityList), qty a positive integer (for "item" the event's "qty"). A serialised
-// contents entry must have qty 1; an EPC listed twice in one event makes the body unusable
-// (epcList items are unique in the schema). Empty lists are omitted.
+// (childQuantityList), qty a positive integer (for "item" the event's "qty"; contents
+// entries always need one). A serialised entry is one EPC whatever its qty (the device
+// counts a label scanned twice twice; it is still one instance), and an EPC named twice in
+// one event (an SSCC in "cartons" twice, a serial in two entries) is listed once: epcList
+// items are unique in the schema. Empty lists are omitted.
 //
 // Mapping (device type -> EPCIS event, action, bizStep, disposition; "what"):
 //   pick.confirmed      ObjectEvent OBSERVE picking        in_progress       item

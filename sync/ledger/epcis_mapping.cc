@@ -75,18 +75,19 @@ struct What {
   json quantities = json::array();
   std::set<std::string> seen;
 
-  Status add_epc(std::string epc, const std::string& field) {
-    if (!seen.insert(epc).second) return bad(field + " lists " + epc + " twice");
-    epcs.push_back(std::move(epc));
-    return {};
+  // An EPC is one physical instance: named twice, it is listed once (epcList items are
+  // unique in the schema).
+  void add_epc(std::string epc) {
+    if (seen.insert(epc).second) epcs.push_back(std::move(epc));
   }
 };
 
-// One item-like object {gtin, lot, serial} observed `qty` times. `qty_of` names where the
-// quantity comes from (checked only for a non-serialised item); `serial_needs_one`: a
-// serialised entry must have qty 1 (contents entries, which carry their own qty).
+// One item-like object {gtin, lot, serial} observed `qty` times; the quantity is
+// `qty_holder`'s "qty" (named `qty_field` in errors). `qty_always`: checked for a serialised
+// thing too (contents entries carry their own qty); a serialised thing is one EPC whatever
+// its qty (the device counts a label scanned twice twice; it is still one instance).
 Status add_thing(What& what, const json& thing, const std::string& where, const json* qty_holder,
-                 const std::string& qty_field, bool serial_needs_one) {
+                 const std::string& qty_field, bool qty_always) {
   if (!thing.is_object()) return bad(where + " is missing or not an object");
   auto gtin = opt_string(thing, "gtin", where);
   if (!gtin) return gtin.error();
@@ -98,12 +99,12 @@ Status add_thing(What& what, const json& thing, const std::string& where, const 
   auto lot = opt_string(thing, "lot", where);
   if (!lot) return lot.error();
   if (!serial->empty()) {
-    if (serial_needs_one) {
+    if (qty_always) {
       auto q = positive_qty(*qty_holder, qty_field);
       if (!q) return q.error();
-      if (q->get<std::int64_t>() != 1) return bad(qty_field + " of a serialised item is not 1");
     }
-    return what.add_epc(*base + "/21/" + percent_encode(*serial), where + ".serial");
+    what.add_epc(*base + "/21/" + percent_encode(*serial));
+    return {};
   }
   auto q = positive_qty(*qty_holder, qty_field);
   if (!q) return q.error();
@@ -116,7 +117,7 @@ Status add_thing(What& what, const json& thing, const std::string& where, const 
 Status add_item(What& what, const json& e) {
   const auto item = e.find("item");
   if (item == e.end() || !item->is_object()) return bad("item is missing or not an object");
-  return add_thing(what, *item, "item", &e, "qty", /*serial_needs_one=*/false);
+  return add_thing(what, *item, "item", &e, "qty", /*qty_always=*/false);
 }
 
 // The event's "contents":[{gtin,lot,serial,qty}] (non-empty).
@@ -129,7 +130,7 @@ Status add_contents(What& what, const json& e) {
     const std::string where = "contents[" + std::to_string(i) + "]";
     const json& c = (*contents)[i];
     if (!c.is_object()) return bad(where + " is not an object");
-    if (auto s = add_thing(what, c, where, &c, where + ".qty", /*serial_needs_one=*/true); !s) return s;
+    if (auto s = add_thing(what, c, where, &c, where + ".qty", /*qty_always=*/true); !s) return s;
   }
   return {};
 }
@@ -262,7 +263,7 @@ Result<json> map_rule(const sync::DeviceAddress& address, const json& e, const R
       if (sscc->empty()) return bad("sscc is missing");
       auto epc = dl_sscc(*sscc, "sscc");
       if (!epc) return epc.error();
-      if (auto s = what.add_epc(*epc, "sscc"); !s) return s.error();
+      what.add_epc(*epc);
       if (auto s = add_contents(what, e); !s) return s.error();
       put_what(*out, what, "epcList", "quantityList");
       break;
@@ -276,7 +277,7 @@ Result<json> map_rule(const sync::DeviceAddress& address, const json& e, const R
         if (!c.is_string()) return bad(field + " is not a string");
         auto epc = dl_sscc(c.get_ref<const std::string&>(), field);
         if (!epc) return epc.error();
-        if (auto s = what.add_epc(*epc, field); !s) return s.error();
+        what.add_epc(*epc);
       }
       if (auto s = add_contents(what, e); !s) return s.error();
       put_what(*out, what, "epcList", "quantityList");
