@@ -38,18 +38,20 @@ Verdict WorkExecutor::Impl::receive_check(const Task& t, const ScanInput& s) con
     return v;
   }
   if (s.sscc()) {
-    if (t.state == TaskState::received) return Verdict::refuse(0, "", "");
     for (std::size_t i = 0; i < t.pallets.size(); ++i) {
       if (t.pallets[i].sscc != *s.sscc()) continue;
+      // A received task still says so when its pallet is scanned again.
       if (t.pallets[i].received) {
         return Verdict::refuse(2, "already_received",
                                "pallet " + *s.sscc() + " of task " + t.task_id + " was already received");
       }
+      if (t.state == TaskState::received) return Verdict::refuse(0, "", "");
       Verdict v;
       v.action = Verdict::Action::pallet;
       v.pallet_idx = i;
       return v;
     }
+    if (t.state == TaskState::received) return Verdict::refuse(0, "", "");
     return Verdict::refuse(1, "wrong_item", "SSCC " + *s.sscc() + " is not a pallet of task " + t.task_id);
   }
   return Verdict::refuse(0, "not_an_item", "");

@@ -358,5 +358,18 @@ TEST_F(TypesTest, CancelWithNothingPickedAndShipFromStoreLateCancel) {
   EXPECT_EQ(primary(sc)["task_type"], "ship_from_store");
 }
 
+// The pallet completes the task; scanning it again still says it was already received
+// (not "not an item": the picker must learn the pallet is in).
+TEST_F(TypesTest, PalletScannedAgainAfterTheTaskIsReceived) {
+  add(doc("RCV-P", "receive", {line(1, kGtinA, 4)},
+          {{"pallets", {{{"sscc", sscc(7)}, {"contents", {{{"line", 1}, {"qty", 4}}}}}}}}));
+  ASSERT_TRUE(scan(sscc_scan(sscc(7))).accepted);
+  ASSERT_EQ(task("RCV-P").state, TaskState::received);
+  auto again = scan(sscc_scan(sscc(7)));
+  EXPECT_FALSE(again.accepted);
+  EXPECT_EQ(again.reason.code, "already_received") << again.reason.message;
+  EXPECT_EQ(task("RCV-P").lines[0].done, 4);
+}
+
 }  // namespace
 }  // namespace scanedge::tasks::testing
