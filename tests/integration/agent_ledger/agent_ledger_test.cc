@@ -53,16 +53,20 @@ TEST_F(AgentLedger, ThousandInjectedScansArriveOnceAndInOrder) {
   put_task(big_pick_task("PICK-INT", 1000000));
   const auto res = inject_scans(stack->bus_endpoint(), 1000, 4);
   ASSERT_EQ(res.confirmed, 1000);
-  ASSERT_TRUE(drained(1000, 60s)) << "ledger exec last_seq " << stack->ledger_last_seq("exec");
+  // exec seq 1 is the task itself (task.received: the ledger reserves its lines).
+  ASSERT_TRUE(drained(1001, 60s)) << "ledger exec last_seq " << stack->ledger_last_seq("exec");
 
-  const auto events = stack->ledger_events("exec");
-  ASSERT_EQ(events.size(), 1000u);
+  auto events = stack->ledger_events("exec");
+  ASSERT_EQ(events.size(), 1001u);
+  EXPECT_EQ(events.front().value("type", ""), "task.received");
+  EXPECT_EQ(events.front().value("task", ""), "PICK-INT");
+  events.erase(events.begin());
   std::map<std::int64_t, InjectedScan> by_seq;
   for (const auto& s : res.scans) by_seq[s.seq] = s;
   std::set<std::string> serials;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const auto& e = events[i];
-    ASSERT_EQ(e.value("seq", 0), static_cast<std::int64_t>(i + 1));
+    ASSERT_EQ(e.value("seq", 0), static_cast<std::int64_t>(i + 2));
     const auto& s = by_seq.at(e.value("seq", 0));
     EXPECT_EQ(e.value("id", ""), s.id) << "seq " << i + 1;
     EXPECT_EQ(e["item"].value("serial", ""), s.serial);
@@ -77,9 +81,9 @@ TEST_F(AgentLedger, ThousandInjectedScansArriveOnceAndInOrder) {
 }
 
 TEST_F(AgentLedger, BadInputIsRejectedNeverFatalAndChangesNothing) {
-  put_task(big_pick_task("PICK-BAD", 10));
+  put_task(big_pick_task("PICK-BAD", 10));  // exec seq 1: task.received
   ASSERT_EQ(inject_scans(stack->bus_endpoint(), 3, 1).confirmed, 3);
-  ASSERT_TRUE(drained(3, 30s));
+  ASSERT_TRUE(drained(4, 30s));
   const auto before = status();
 
   // Bus: not JSON, not an object, unknown op, wrong types, oversized.
@@ -122,10 +126,10 @@ TEST_F(AgentLedger, BadInputIsRejectedNeverFatalAndChangesNothing) {
   ASSERT_TRUE(after.value("ok", false)) << "the agent must still answer";
   EXPECT_EQ(after["outbox"], before["outbox"]);
   EXPECT_EQ(after["tasks"], before["tasks"]);
-  EXPECT_EQ(stack->ledger_last_seq("exec"), 3);
+  EXPECT_EQ(stack->ledger_last_seq("exec"), 4);
   // And it still works.
   ASSERT_EQ(inject_scans(stack->bus_endpoint(), 2, 1).confirmed, 2);
-  EXPECT_TRUE(drained(5, 30s));
+  EXPECT_TRUE(drained(6, 30s));
 }
 
 // Invariants 1 and 5 together: the outbox has a size cap; a scan that does not fit is not
@@ -156,19 +160,20 @@ TEST(AgentStorageCap, FullOutboxRefusesScansUntilTheLedgerAcksFreeSpace) {
   }
   auto st = c.request({{"v", 1}, {"op", "status"}}, 5s);
   ASSERT_TRUE(st);
-  EXPECT_EQ((*st)["outbox"]["exec"].value("last_seq", 0), res.confirmed) << "refused scans consume no seq";
+  // exec seq 1 is the task (task.received); refused scans consume no seq.
+  EXPECT_EQ((*st)["outbox"]["exec"].value("last_seq", 0), res.confirmed + 1) << "refused scans consume no seq";
 
   stack.start_ledger();
   ASSERT_TRUE(eventually(
       [&] {
         auto s = c.request({{"v", 1}, {"op", "status"}}, 2s);
-        return s && (*s)["outbox"]["exec"].value("depth", -1) == 0 && stack.ledger_last_seq("exec") == res.confirmed;
+        return s && (*s)["outbox"]["exec"].value("depth", -1) == 0 && stack.ledger_last_seq("exec") == res.confirmed + 1;
       },
       60s, 200ms));
   auto again = c.request({{"v", 1}, {"op", "scan.inject"}, {"data", serial_scan("AFTER")}}, 5s);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->value("decision", ""), "confirmed") << again->dump();
-  EXPECT_EQ(again->value("seq", 0), res.confirmed + 1);
+  EXPECT_EQ(again->value("seq", 0), res.confirmed + 2);
 }
 
 }  // namespace

@@ -148,7 +148,7 @@ TEST_F(AgentWithUsbScanner, HotpluggedDs2208IsRecognisedUsedAndSurvivesReplugWit
   const auto st = agent_->status();
   EXPECT_EQ(st["counters"]["confirmed"], 2);
   EXPECT_EQ(st["counters"]["rejected"], 1);
-  EXPECT_EQ(st["outbox"]["exec"]["last_seq"], 2) << "both confirmed picks are stored, once each";
+  EXPECT_EQ(st["outbox"]["exec"]["last_seq"], 3) << "the task (task.received) and both confirmed picks, once each";
   EXPECT_EQ(st["scanners"].size(), 1u) << "the replugged scanner kept its driver: " << st["scanners"].dump();
   EXPECT_EQ(st["tasks"][0]["picked"], 2);
 }

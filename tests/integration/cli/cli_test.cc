@@ -153,7 +153,7 @@ TEST(ScanedgectlCli, StatusScanAndTaskAgainstARunningAgent) {
   ASSERT_EQ(good.status, 0) << good.out;
   auto g = nlohmann::json::parse(good.out);
   EXPECT_EQ(g["decision"], "confirmed");
-  EXPECT_EQ(g["seq"], 1);
+  EXPECT_EQ(g["seq"], 2) << "exec seq 1 is the task itself (task.received)";
 
   auto over = run_capture({EdgeStack::ctl_bin(), "--bus", bus, "scan", serial_scan("CLI2")});
   EXPECT_EQ(over.status, 1) << over.out;
@@ -162,13 +162,72 @@ TEST(ScanedgectlCli, StatusScanAndTaskAgainstARunningAgent) {
   auto st = run_capture({EdgeStack::ctl_bin(), "--bus", bus, "status"});
   ASSERT_EQ(st.status, 0);
   auto s = nlohmann::json::parse(st.out);
-  EXPECT_EQ(s["outbox"]["exec"]["last_seq"], 1);
+  EXPECT_EQ(s["outbox"]["exec"]["last_seq"], 2);
   EXPECT_EQ(s["outbox"]["telemetry"]["last_seq"], 1);
   EXPECT_EQ(s["counters"]["confirmed"], 1);
   EXPECT_EQ(s["counters"]["rejected"], 1);
   EXPECT_EQ(s["device"], "dev-1");
   EXPECT_TRUE(s["broker"].contains("connected"));
   EXPECT_EQ(stack.stop_agent(), 0) << "SIGTERM is a clean stop";
+}
+
+// The staff commands of the work model: each sends its bus action and says by its exit
+// status whether the agent did it (0), refused it (1, the reply names why) or could not be
+// reached (3).
+TEST(ScanedgectlCli, TaskLoginExceptionAndInspectCommands) {
+  TempDir dir;
+  Mosquitto broker;
+  broker.start();
+  EdgeStack stack(dir, broker.uri());
+  stack.start_agent();
+  const std::string bus = stack.bus_endpoint();
+  auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {EdgeStack::ctl_bin(), "--bus", bus});
+    return run_capture(args);
+  };
+  const std::string task = dir.file("pick.json");
+  std::ofstream(task) << R"({"task_id":"PICK-STAFF","version":1,"type":"pick","channel":"web",
+    "lines":[{"line":1,"gtin":"09506000134352","qty":1},{"line":2,"gtin":"04006381333931","qty":2}]})";
+  ASSERT_EQ(ctl({"task", "put", task}).status, 0);
+
+  auto list = ctl({"task", "list"});
+  ASSERT_EQ(list.status, 0) << list.out;
+  EXPECT_NE(list.out.find("PICK-STAFF"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("released"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("0/3"), std::string::npos) << list.out;
+
+  auto login = ctl({"login", "BADGE:op-5"});
+  ASSERT_EQ(login.status, 0) << login.out;
+  EXPECT_EQ(nlohmann::json::parse(login.out)["type"], "operator.login");
+
+  ASSERT_EQ(ctl({"task", "start", "PICK-STAFF"}).status, 0);
+  ASSERT_EQ(ctl({"scan", "]C10109506000134352"}).status, 0);
+  auto shortage = ctl({"exception", "short", "--task", "PICK-STAFF", "--line", "2"});
+  ASSERT_EQ(shortage.status, 0) << shortage.out;
+  const auto sj = nlohmann::json::parse(shortage.out);
+  EXPECT_EQ(sj["type"], "pick.short");
+  EXPECT_EQ(sj["stream"], "exec");
+
+  auto listed = ctl({"task", "list", "--json"});
+  ASSERT_EQ(listed.status, 0);
+  const auto tasks = nlohmann::json::parse(listed.out);
+  ASSERT_EQ(tasks.size(), 1u) << listed.out;
+  EXPECT_EQ(tasks[0]["state"], "short") << "line 1 picked, line 2 short: the task is finished short";
+
+  auto unknown = ctl({"task", "start", "NOPE"});
+  EXPECT_EQ(unknown.status, 1) << unknown.out;
+  EXPECT_EQ(nlohmann::json::parse(unknown.out)["error"]["code"], "unknown_task");
+  auto wrong = ctl({"inspect", "--task", "PICK-STAFF", "--line", "1", "--disposition", "restock"});
+  EXPECT_EQ(wrong.status, 1) << "a pick task has nothing to inspect: " << wrong.out;
+  EXPECT_EQ(ctl({"inspect", "--task", "X", "--line", "1", "--disposition", "sell"}).status, 2) << "not a disposition";
+  EXPECT_EQ(ctl({"exception", "damage"}).status, 2) << "damage needs --data or --gtin";
+  ASSERT_EQ(ctl({"logout"}).status, 0);
+
+  // Every event after the login carries the operator.
+  auto st = nlohmann::json::parse(ctl({"status"}).out);
+  EXPECT_TRUE(st["operator"].is_null()) << st.dump();
+  stack.stop_agent();
+  EXPECT_EQ(ctl({"task", "list"}).status, 3) << "the agent is gone";
 }
 
 }  // namespace
