@@ -25,7 +25,7 @@ seconds=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 
-all_targets=(decode element_string digital_link epc batch config ssi_frames mercury_frames hid_reports profile)
+all_targets=(decode element_string digital_link epc batch config ssi_frames mercury_frames hid_reports profile work)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
