@@ -180,6 +180,7 @@ void LedgerService::process(std::deque<Message>& group) {
     ++delta.batches;
     delta.events_applied += static_cast<std::uint64_t>(o.applied);
     delta.duplicates += static_cast<std::uint64_t>(o.duplicates);
+    delta.unprojected += static_cast<std::uint64_t>(o.unprojected);
     if (o.expect) {
       ++delta.gaps;
       spdlog::info("ledger: gap from {}/{} {}: got seq {}..{}, expecting {}", b.address.site, b.address.device,
@@ -202,6 +203,7 @@ void LedgerService::process(std::deque<Message>& group) {
     ++stats_.transactions;
     stats_.events_applied += delta.events_applied;
     stats_.duplicates += delta.duplicates;
+    stats_.unprojected += delta.unprojected;
     stats_.gaps += delta.gaps;
   }
   for (const Pending& p : acks) publish_ack(*p.address, p.ack);

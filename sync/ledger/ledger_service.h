@@ -50,6 +50,7 @@ struct ServiceStats {
   std::uint64_t transactions = 0;     // store transactions (group commits) for those batches
   std::uint64_t events_applied = 0;
   std::uint64_t duplicates = 0;       // events received again, not applied again
+  std::uint64_t unprojected = 0;      // applied events the inventory projection skipped (unusable fields)
   std::uint64_t gaps = 0;             // batches that met a gap
   std::uint64_t storage_failures = 0;
   std::uint64_t acks_published = 0;

@@ -146,8 +146,9 @@ int cmd_run(const std::string& broker, const std::string& db, const std::string&
     if (std::chrono::steady_clock::now() - last_log >= std::chrono::seconds(30)) {
       last_log = std::chrono::steady_clock::now();
       const auto st = service.stats();
-      spdlog::info("ledger: {} batches, {} events applied, {} duplicates, {} gaps, {} rejected, {} acks", st.batches,
-                   st.events_applied, st.duplicates, st.gaps, st.rejected, st.acks_published);
+      spdlog::info("ledger: {} batches, {} events applied ({} not projected into stock), {} duplicates, {} gaps, {} "
+                   "rejected, {} acks",
+                   st.batches, st.events_applied, st.unprojected, st.duplicates, st.gaps, st.rejected, st.acks_published);
     }
   }
   service.stop();
