@@ -11,7 +11,7 @@ constexpr auto kTickInterval = std::chrono::seconds(1);
 ConfirmPipeline::ConfirmPipeline(Outbox& outbox, tasks::WorkExecutor& executor, tasks::WorkState state, Hooks hooks,
                                  std::size_t max_group)
     : outbox_(outbox), executor_(executor), state_(std::move(state)), hooks_(std::move(hooks)), max_group_(max_group) {
-  publish_snapshot();
+  publish_snapshot(nullptr);
 }
 
 ConfirmPipeline::~ConfirmPipeline() { stop(); }
@@ -157,7 +157,7 @@ void ConfirmPipeline::process(std::vector<Item>& group, bool tick) {
       stats_.failed += scans;
     }
   }
-  if (committed && !dirty.empty()) publish_snapshot();
+  if (committed && !dirty.empty()) publish_snapshot(&dirty);
 
   for (std::size_t i = 0; i < group.size(); ++i) {
     Item& item = group[i];
@@ -174,18 +174,14 @@ void ConfirmPipeline::process(std::vector<Item>& group, bool tick) {
     if (item.kind == Kind::scan && hooks_.decided) hooks_.decided(item.scan, r);
   }
   if (committed && hooks_.task_changed) {
-    const nlohmann::json all = state_.tasks_json();
     for (const auto& key : dirty) {
       if (key.rfind(tasks::kTaskKeyPrefix, 0) != 0) continue;
       const std::string id = key.substr(std::char_traits<char>::length(tasks::kTaskKeyPrefix));
-      nlohmann::json t{{"task_id", id}, {"state", "dropped"}};
-      for (const auto& candidate : all) {
-        if (candidate.value("task_id", "") == id) {
-          t = candidate;
-          break;
-        }
-      }
-      hooks_.task_changed(t, cause[key]);
+      const auto it = state_.tasks().find(id);
+      if (it != state_.tasks().end() && it->second.tombstone) continue;  // a cancel for a task never held
+      hooks_.task_changed(it == state_.tasks().end() ? nlohmann::json{{"task_id", id}, {"state", "dropped"}}
+                                                     : tasks::task_summary_json(it->second),
+                          cause[key]);
     }
   }
   // Wake the uplink only after the replies are out: the operator's feedback must not queue
@@ -193,11 +189,34 @@ void ConfirmPipeline::process(std::vector<Item>& group, bool tick) {
   if (committed && !drafts.empty() && hooks_.committed) hooks_.committed();
 }
 
-void ConfirmPipeline::publish_snapshot() {
-  nlohmann::json t = state_.tasks_json();
+void ConfirmPipeline::publish_snapshot(const std::set<std::string>* keys) {
+  // Only the tasks a group changed are rendered again: a device holding many tasks pays for
+  // what changed, not for everything it holds, on every commit.
+  std::map<std::string, std::optional<nlohmann::json>> changed;
+  auto render = [&](const std::string& id) {
+    const auto it = state_.tasks().find(id);
+    if (it == state_.tasks().end() || it->second.tombstone) {
+      changed[id] = std::nullopt;
+    } else {
+      changed[id] = tasks::task_summary_json(it->second);
+    }
+  };
+  if (keys == nullptr) {
+    for (const auto& [id, t] : state_.tasks()) render(id);
+  } else {
+    for (const auto& key : *keys) {
+      if (key.rfind(tasks::kTaskKeyPrefix, 0) == 0) render(key.substr(std::char_traits<char>::length(tasks::kTaskKeyPrefix)));
+    }
+  }
   std::optional<std::string> op = state_.operator_id();
   std::lock_guard lock(stats_mu_);
-  tasks_snapshot_ = std::move(t);
+  for (auto& [id, j] : changed) {
+    if (j) {
+      tasks_snapshot_[id] = std::move(*j);
+    } else {
+      tasks_snapshot_.erase(id);
+    }
+  }
   operator_snapshot_ = std::move(op);
 }
 
@@ -208,7 +227,9 @@ PipelineStats ConfirmPipeline::stats() const {
 
 nlohmann::json ConfirmPipeline::tasks() const {
   std::lock_guard lock(stats_mu_);
-  return tasks_snapshot_;
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& [id, t] : tasks_snapshot_) a.push_back(t);
+  return a;
 }
 
 std::optional<std::string> ConfirmPipeline::operator_id() const {

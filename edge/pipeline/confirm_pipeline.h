@@ -28,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -104,7 +105,8 @@ class ConfirmPipeline {
   void submit(Item item);
   void run();
   void process(std::vector<Item>& group, bool tick);
-  void publish_snapshot();
+  // Re-renders the snapshot entries of `keys` (all tasks when `keys` is null) from state_.
+  void publish_snapshot(const std::set<std::string>* keys);
 
   Outbox& outbox_;
   tasks::WorkExecutor& executor_;
@@ -121,7 +123,7 @@ class ConfirmPipeline {
 
   mutable std::mutex stats_mu_;
   PipelineStats stats_;
-  nlohmann::json tasks_snapshot_ = nlohmann::json::array();
+  std::map<std::string, nlohmann::json> tasks_snapshot_;  // task id -> task.list entry
   std::optional<std::string> operator_snapshot_;
   std::chrono::steady_clock::time_point last_turn_ = std::chrono::steady_clock::now();
   bool busy_ = false;
