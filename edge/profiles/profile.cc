@@ -12,6 +12,8 @@
 
 #include <toml++/toml.h>
 
+#include "edge/core/text_escape.h"
+
 namespace scanedge {
 namespace {
 
@@ -42,23 +44,6 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   return out;
 }
 
-// Control characters (of keys, values or parser messages quoted in a problem) as \xNN, so
-// that every problem stays on one line.
-std::string escape_controls(std::string_view what) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  out.reserve(what.size());
-  for (unsigned char c : what) {
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 
 // Collects every problem of one file as `file:line:column: what`.
 class Checker {

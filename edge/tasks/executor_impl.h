@@ -121,6 +121,9 @@ struct WorkExecutor::Impl {
   void apply_scan(Task& t, const Verdict& v, const ScanInput& s);
   void reject_scan(const ScanInput& s, const std::string& code, const std::string& message, const Task* started);
   void accept_scan_reply(const Task& t, const char* type, const ScanInput& s, const Line* line);
+  // pack.carton_closed for carton `c` of `t` (pack, and the packing phase of ship_from_store),
+  // after the caller sealed it and updated the task's state; also the scan reply.
+  void emit_carton_closed(Task& t, const Carton& c, const ScanInput& s);
 
   // ---- pick_rules.cc (pick; the picking phase of ship_from_store)
   Verdict pick_check(const Task& t, const ScanInput& s) const;

@@ -63,14 +63,7 @@ void WorkExecutor::Impl::pack_apply(Task& t, const Verdict& v, const ScanInput& 
     Carton& c = t.cartons.back();
     c.sscc = *s.sscc();
     pack_update_state(t);
-    settle(t);
-    json e = scan_event("pack.carton_closed", t, s);
-    e["carton"] = c.number;
-    e["sscc"] = *c.sscc;
-    e["contents"] = contents_json(c.contents);
-    emit(std::move(e));
-    accept_scan_reply(t, "pack.carton_closed", s, nullptr);
-    d.reply["carton"] = c.number;
+    emit_carton_closed(t, c, s);
     return;
   }
   Line& l = t.lines[v.line_idx];
@@ -114,6 +107,17 @@ bool WorkExecutor::Impl::pack_complete(Task& t) {
   e["lines"] = std::move(lines);
   emit(std::move(e));
   return true;
+}
+
+void WorkExecutor::Impl::emit_carton_closed(Task& t, const Carton& c, const ScanInput& s) {
+  settle(t);
+  json e = scan_event("pack.carton_closed", t, s);
+  e["carton"] = c.number;
+  e["sscc"] = c.sscc ? json(*c.sscc) : json(nullptr);
+  e["contents"] = contents_json(c.contents);
+  emit(std::move(e));
+  accept_scan_reply(t, "pack.carton_closed", s, nullptr);
+  d.reply["carton"] = c.number;
 }
 
 }  // namespace scanedge::tasks

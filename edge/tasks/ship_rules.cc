@@ -143,14 +143,7 @@ void WorkExecutor::Impl::ship_apply(Task& t, const Verdict& v, const ScanInput& 
     }
     t.cartons.push_back(c);
     ship_update_state(t);
-    settle(t);
-    json e = scan_event("pack.carton_closed", t, s);
-    e["carton"] = c.number;
-    e["sscc"] = *c.sscc;
-    e["contents"] = contents_json(c.contents);
-    emit(std::move(e));
-    accept_scan_reply(t, "pack.carton_closed", s, nullptr);
-    d.reply["carton"] = c.number;
+    emit_carton_closed(t, t.cartons.back(), s);
     return;
   }
   // Carrier label.

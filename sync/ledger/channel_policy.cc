@@ -8,27 +8,14 @@
 
 #include <toml++/toml.h>
 
+#include "edge/core/text_escape.h"
+
 namespace scanedge::ledger {
 
 namespace {
 
 constexpr std::int64_t kMaxValue = 1'000'000'000;
 
-std::string escape_controls(std::string_view what) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  out.reserve(what.size());
-  for (unsigned char c : what) {
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 
 std::string describe(const toml::node& n) {
   switch (n.type()) {

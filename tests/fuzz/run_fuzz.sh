@@ -35,7 +35,7 @@ max_len() {
   case "$1" in
     decode|element_string|digital_link) echo 512 ;;
     epc) echo 128 ;;
-    batch|config|profile|hid_reports) echo 4096 ;;
+    batch|config|profile|hid_reports|work) echo 4096 ;;
     ssi_frames|mercury_frames) echo 2048 ;;
     *) echo "" ;;
   esac
