@@ -36,6 +36,9 @@ bool valid_iso_date(const std::string& s) { return s.size() == 10 && date_at(s).
 std::optional<std::chrono::system_clock::time_point> parse_utc_time(const std::string& s) {
   const auto ymd = date_at(s);
   if (!ymd || s.size() < 20) return std::nullopt;
+  // The device's clock counts nanoseconds in 64 bits (about 1677..2262): a time outside
+  // 1970..2200 is refused rather than overflowing (found by fuzz_work).
+  if (ymd->year() < std::chrono::year{1970} || ymd->year() > std::chrono::year{2200}) return std::nullopt;
   if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
   int hh = 0, mm = 0, ss = 0;
   if (!digits(s, 11, 2, hh) || s[13] != ':' || !digits(s, 14, 2, mm) || s[16] != ':' || !digits(s, 17, 2, ss)) {

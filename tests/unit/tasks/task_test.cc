@@ -31,6 +31,9 @@ TEST(ParseTask, RejectsBadDocumentsNamingTheField) {
       {{{"task_id", "T"}, {"version", 1}, {"type", "pickup"}, {"window_end", "tomorrow"}, {"lines", lines}},
        "window_end"},
       {{{"task_id", "T"}, {"version", 1}, {"window_end", "2026-11-27T18:00:00Z"}, {"lines", lines}}, "window_end"},
+      // Beyond what the clock can count (found by fuzz_work: signed overflow).
+      {{{"task_id", "T"}, {"version", 1}, {"type", "pickup"}, {"window_end", "4052-11-26T02:00:00Z"}, {"lines", lines}},
+       "window_end"},
       {{{"task_id", "T"}, {"version", 1}, {"lines", {line(1, kGtinA, 1), line(1, kGtinB, 1)}}}, "lines[1].line"},
       {{{"task_id", "T"}, {"version", 1}, {"lines", {line(1, kGtinA, 1), line(2, "09506000134353", 1)}}},
        "lines[1].gtin"},
