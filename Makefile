@@ -2,8 +2,10 @@
 #   make demo    - install deps, build, run the end-to-end demo
 #   make test    - install deps, build, run every test (unit, integration, e2e)
 #   make bench   - install deps, release build, run the benchmarks
+#   make soak    - the long fault runs (chaos with more kills, minutes-long link cut; label soak)
 #   make fuzz-smoke - build the libFuzzer targets (clang, ASan+UBSan), run each FUZZ_SECONDS (20)
 #   make fuzz    - the same, longer (300 s per target, or FUZZ_SECONDS=N), for bug hunting
+#   make package - release build, then the Debian package (cpack); prints the .deb's path
 PRESET ?= default
 JOBS ?= $(shell nproc)
 SHELL := /bin/bash
@@ -19,9 +21,15 @@ DEB_PACKAGES := \
   libgtest-dev libgmock-dev libbenchmark-dev \
   mosquitto mosquitto-clients python3-jsonschema \
   umockdev libumockdev-dev \
+  openssl iproute2 libpq-dev postgresql \
   clang libclang-rt-14-dev
+# libssl-dev: scanedgectl doctor reads certificate dates and matches the key (libcrypto via
+# pkg-config openssl; Paho's packages do not pull the headers in).
+DEB_PACKAGES += libssl-dev
+# lintian: tests/package checks the Debian package with it (make package, package_deb test).
+DEB_PACKAGES += lintian
 
-.PHONY: deps configure build demo test test-asan test-tsan bench clean fuzz fuzz-smoke
+.PHONY: deps configure build demo test test-asan test-tsan bench clean fuzz fuzz-smoke soak package
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -55,6 +63,16 @@ test-asan:
 test-tsan:
 	$(MAKE) test PRESET=tsan
 
+soak: build
+	SCANEDGE_SOAK=1 ctest --preset $(PRESET) -L soak --timeout 3600 --output-on-failure
+
+# The Debian package from the release build (systemd/package.cmake): build/release/scanedge_*.deb.
+package: deps
+	cmake --preset release >/dev/null && cmake --build --preset release -j $(JOBS)
+	rm -f build/release/scanedge_*.deb
+	cd build/release && cpack -G DEB
+	@echo "package: $$(realpath build/release/scanedge_*.deb)"
+
 bench: deps
 	cmake --preset release >/dev/null && cmake --build --preset release -j $(JOBS)
 	bash tests/bench/run_bench.sh build/release
@@ -73,6 +91,25 @@ fuzz-smoke: deps
 fuzz: deps
 	$(FUZZ_BUILD)
 	bash tests/fuzz/run_fuzz.sh build/fuzz $(if $(filter command line environment,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),300) $(FUZZ_TARGETS)
+
+# Device cross builds (cross-toolchains/, presets cross-arm64 and cross-armhf): Debian's cross
+# compiler builds the agent, scanedgectl, the libraries and the unit tests (no integration/e2e,
+# bench, fuzz or ledger), and ctest runs the unit tests under qemu-user.
+#   make cross-test                   - arm64: install, build, unit tests under qemu-aarch64
+#   make cross-test CROSS_ARCH=armhf  - 32-bit ARM (hard-float), under qemu-arm
+#   make cross-build                  - install and build only; prints the stripped sizes
+CROSS_ARCH ?= arm64
+.PHONY: cross-deps cross-build cross-test
+
+cross-deps:
+	bash cross-toolchains/install-deps.sh $(CROSS_ARCH)
+
+cross-build: cross-deps
+	cmake --preset cross-$(CROSS_ARCH) >/dev/null && cmake --build --preset cross-$(CROSS_ARCH) -j $(JOBS)
+	bash cross-toolchains/stripped-sizes.sh build/cross-$(CROSS_ARCH)
+
+cross-test: cross-build
+	ctest --preset cross-$(CROSS_ARCH)
 
 clean:
 	rm -rf build

@@ -8,6 +8,8 @@
 
 #include "drivers/serial/serial_port_source.h"
 #include "edge/agent/bus_api.h"
+#include "edge/agent/metrics_file.h"
+#include "edge/agent/remote_config.h"
 #include "edge/bus/zmq_bus.h"
 #include "edge/core/clock.h"
 #include "edge/core/event_id.h"
@@ -16,6 +18,7 @@
 #include "edge/devices/platform/usb_device_source.h"
 #include "edge/outbox/sqlite_outbox.h"
 #include "edge/pipeline/confirm_pipeline.h"
+#include "edge/tasks/task_time.h"
 #include "edge/tasks/work_executor.h"
 #include "edge/tasks/work_state.h"
 #include "edge/profiles/profile.h"
@@ -38,6 +41,8 @@ struct Agent::Impl {
   std::unique_ptr<sync::SyncEngine> sync;
   std::vector<std::unique_ptr<DeviceSource>> sources;
   std::unique_ptr<devices::DeviceManager> devices;
+  std::unique_ptr<RemoteConfig> remote;
+  std::unique_ptr<MetricsFileWriter> metrics;  // [metrics] textfile; null when off
   bool started = false;
   bool stopped = false;
 
@@ -51,6 +56,9 @@ struct Agent::Impl {
   nlohmann::json status() const;
   nlohmann::json outbox_stats() const;
   nlohmann::json sync_snapshot() const;
+  // Age of the oldest stored event of `stream` not yet acked by the ledger (0 when none):
+  // monotonic when the event is from this boot, else by wall clock. nullopt on a read error.
+  std::optional<std::int64_t> oldest_unacked_age_ms(Stream stream) const;
   void sync_watch();
 };
 
@@ -63,22 +71,73 @@ nlohmann::json decision_event(const RawScan& scan, const pipeline::ScanReply& r)
   return j;
 }
 
+// The broker connection of `cfg` (the will says offline as of `now`).
+sync::MqttOptions mqtt_options(const config::AgentConfig& cfg, std::chrono::system_clock::time_point now) {
+  const sync::DeviceAddress address{cfg.site, cfg.device};
+  sync::MqttOptions mo;
+  mo.uri = cfg.mqtt_uri;
+  mo.client_id = cfg.effective_client_id();
+  mo.username = cfg.mqtt_username;
+  mo.password = cfg.mqtt_password;
+  mo.keepalive = std::chrono::seconds(cfg.keepalive_s);
+  mo.clean_session = false;  // persistent session: acks and tasks queued while offline arrive later
+  mo.will = Message{sync::status_topic(address), sync::status_payload(address, false, now)};
+  mo.reconnect_min = std::chrono::milliseconds(cfg.reconnect_min_ms);
+  mo.reconnect_max = std::chrono::milliseconds(cfg.reconnect_max_ms);
+  mo.ca_file = cfg.mqtt_ca_file;
+  mo.cert_file = cfg.mqtt_cert_file;
+  mo.key_file = cfg.mqtt_key_file;
+  mo.version = static_cast<int>(cfg.mqtt_version);
+  mo.session_expiry = std::chrono::seconds(cfg.session_expiry_s);
+  mo.receive_maximum = static_cast<int>(cfg.receive_maximum);
+  // The broker never sends a packet larger than the sync engine would accept (+ headroom
+  // for the topic and properties): oversized downlinks are dropped at the broker.
+  mo.max_packet_bytes = sync::SyncOptions{}.max_downlink_bytes + 64 * 1024;
+  return mo;
+}
+
 }  // namespace
+
+Status Agent::check(const config::AgentConfig& cfg) {
+  if (auto s = sync::PahoTransport::check_options(mqtt_options(cfg, std::chrono::system_clock::now())); !s) {
+    return make_error("config", s.error().message);
+  }
+  return {};
+}
 
 Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Agent::~Agent() { stop(); }
 
-Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
+Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& file_cfg) {
+  // Broker settings (TLS files, key permissions) first: refuse before creating any file.
+  if (auto s = check(file_cfg); !s) return s.error();
   auto impl = std::make_unique<Impl>();
-  impl->cfg = cfg;
   Impl& a = *impl;
 
   // The size cap, in SQLite's 4 KiB pages.
-  const std::int64_t max_pages = cfg.max_mb * 1024 * 1024 / 4096;
-  auto outbox = outbox::SqliteOutbox::open(outbox::OutboxOptions{cfg.storage_path, cfg.synchronous, max_pages});
+  auto pages_of = [](std::int64_t mb) { return mb * 1024 * 1024 / 4096; };
+  auto outbox = outbox::SqliteOutbox::open(
+      outbox::OutboxOptions{file_cfg.storage_path, file_cfg.synchronous, pages_of(file_cfg.max_mb)});
   if (!outbox) return outbox.error();
   a.outbox = std::move(*outbox);
+
+  // Remote config: the overlay the ledger sent last (if any) applies over the file.
+  a.remote = std::make_unique<RemoteConfig>(file_cfg, a.clock, a.ids);
+  {
+    auto stored = a.outbox->load_state(kRemoteConfigStateKey);
+    if (!stored) return stored.error();
+    std::optional<std::string> doc;
+    for (const auto& [k, v] : *stored) {
+      if (k == kRemoteConfigStateKey) doc = v;
+    }
+    a.cfg = a.remote->restore(doc);
+  }
+  const config::AgentConfig& cfg = a.cfg;
+  if (cfg.max_mb != file_cfg.max_mb) {
+    if (auto s = a.outbox->set_max_page_count(pages_of(cfg.max_mb)); !s) return s.error();
+  }
+  if (auto lvl = spdlog::level::from_str(cfg.log_level); cfg.log_level != file_cfg.log_level) spdlog::set_level(lvl);
 
   std::vector<std::pair<std::string, std::string>> entries;
   for (const char* prefix : tasks::kStatePrefixes) {
@@ -137,16 +196,7 @@ Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
       devices::ManagerOptions{cfg.autodetect, std::chrono::milliseconds(cfg.rescan_ms)});
 
   const sync::DeviceAddress address{cfg.site, cfg.device};
-  sync::MqttOptions mo;
-  mo.uri = cfg.mqtt_uri;
-  mo.client_id = cfg.effective_client_id();
-  mo.username = cfg.mqtt_username;
-  mo.password = cfg.mqtt_password;
-  mo.keepalive = std::chrono::seconds(cfg.keepalive_s);
-  mo.clean_session = false;  // persistent session: acks and tasks queued while offline arrive later
-  mo.will = Message{sync::status_topic(address), sync::status_payload(address, false, a.clock.wall())};
-  mo.reconnect_min = std::chrono::milliseconds(cfg.reconnect_min_ms);
-  mo.reconnect_max = std::chrono::milliseconds(cfg.reconnect_max_ms);
+  sync::MqttOptions mo = mqtt_options(cfg, a.clock.wall());
   a.transport = std::make_unique<sync::PahoTransport>(mo);
 
   sync::SyncOptions so;
@@ -155,6 +205,7 @@ Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
   so.batch_max_bytes = static_cast<std::size_t>(cfg.batch_max_bytes);
   so.window_events = cfg.window_events;
   so.ack_timeout = std::chrono::milliseconds(cfg.ack_timeout_ms);
+  so.telemetry_expiry = std::chrono::seconds(cfg.telemetry_expiry_s);
   a.sync = std::make_unique<sync::SyncEngine>(*a.outbox, *a.transport, a.clock, so);
 
   a.bus = std::make_unique<bus::ZmqBus>(bus::ZmqBusOptions{cfg.bus_endpoint, cfg.bus_pub_endpoint});
@@ -180,12 +231,37 @@ Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
   a.api = std::make_unique<BusApi>(*a.pipeline, [&a] { return a.status(); }, [&a] { return a.outbox_stats(); });
   a.bus->on_request([&a](const nlohmann::json& req, const Bus::Replier& reply) { a.api->handle(req, reply); });
 
-  // Downlink: task documents from the ledger go through the same pipeline as bus task.put.
+  RemoteConfig::Hooks rh;
+  rh.commit = [&a](pipeline::ConfirmPipeline::ConfigChange change, std::function<void(Status)> done) {
+    a.pipeline->submit_config(std::move(change), [done = std::move(done)](const pipeline::WorkReply& r) {
+      done(r.committed ? Status{} : Status(r.error));
+    });
+  };
+  rh.apply_live = [&a, pages_of](const config::AgentConfig& c) {
+    if (auto s = a.outbox->set_max_page_count(pages_of(c.max_mb)); !s) {
+      spdlog::error("remote config: storage.max_mb not applied: {}", s.error().message);
+    }
+    sync::SyncOptions t;
+    t.batch_max_events = static_cast<std::size_t>(c.batch_max_events);
+    t.batch_max_bytes = static_cast<std::size_t>(c.batch_max_bytes);
+    t.window_events = c.window_events;
+    t.ack_timeout = std::chrono::milliseconds(c.ack_timeout_ms);
+    t.telemetry_expiry = std::chrono::seconds(c.telemetry_expiry_s);
+    if (auto s = a.sync->set_tuning(t); !s) spdlog::error("remote config: sync tuning not applied: {}", s.error().message);
+    spdlog::set_level(spdlog::level::from_str(c.log_level));
+  };
+  rh.report = [&a](const nlohmann::json& report) { a.sync->set_status_config(report); };
+  a.remote->set_hooks(std::move(rh));
+  a.sync->set_status_config(a.remote->report());
+
+  // Downlink: task documents from the ledger go through the same pipeline as bus task.put;
+  // config documents through RemoteConfig (validated, committed, then applied).
   a.sync->on_downlink([&a](sync::TopicKind kind, const Message& m) {
-    if (kind != sync::TopicKind::tasks) {
-      spdlog::warn("downlink on {} ignored: remote config is not supported by this build", m.topic);
+    if (kind == sync::TopicKind::config) {
+      a.remote->handle(m.payload);
       return;
     }
+    if (kind != sync::TopicKind::tasks) return;
     auto doc = nlohmann::json::parse(m.payload, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) {
       spdlog::warn("downlink task on {} rejected: not JSON ({} bytes)", m.topic, m.payload.size());
@@ -202,6 +278,11 @@ Result<std::unique_ptr<Agent>> Agent::create(const config::AgentConfig& cfg) {
       }
     });
   });
+
+  if (!cfg.metrics_textfile.empty()) {
+    a.metrics = std::make_unique<MetricsFileWriter>(cfg.metrics_textfile, std::chrono::seconds(cfg.metrics_interval_s),
+                                                    [&a] { return a.status(); });
+  }
 
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));
 }
@@ -233,6 +314,7 @@ Status Agent::start() {
     return st;
   }
   a.sync_watch_thread = std::thread([&a] { a.sync_watch(); });
+  if (a.metrics) a.metrics->start();
   a.started = true;
   return {};
 }
@@ -241,6 +323,7 @@ void Agent::stop() {
   Impl& a = *impl_;
   if (!a.started || a.stopped) return;
   a.stopped = true;
+  if (a.metrics) a.metrics->stop();  // the last file stays; its mtime shows it is stale
   a.devices->stop();    // drivers stop delivering; they stay alive for pending feedback
   a.pipeline->stop();  // finishes queued scans; their replies go out through the bus
   {
@@ -259,7 +342,8 @@ nlohmann::json Agent::Impl::status() const {
   j["device"] = cfg.device;
   j["version"] = SCANEDGE_VERSION;
   const auto ss = sync->status();
-  j["broker"] = {{"uri", cfg.mqtt_uri}, {"connected", ss.connected}};
+  j["broker"] = {{"uri", cfg.mqtt_uri}, {"connected", ss.connected}, {"connects", transport->connect_count()}};
+  j["config"] = remote->report();
   nlohmann::json sj{{"acks_applied", ss.acks_applied},     {"bad_acks", ss.bad_acks},
                     {"stale_acks", ss.stale_acks},         {"duplicate_acks", ss.duplicate_acks},
                     {"ignored_messages", ss.ignored_messages}, {"publish_failures", ss.publish_failures},
@@ -276,6 +360,8 @@ nlohmann::json Agent::Impl::status() const {
                                      {"resends", st.resends},
                                      {"last_ack_age_ms", st.last_ack_age ? nlohmann::json(st.last_ack_age->count())
                                                                          : nlohmann::json(nullptr)}};
+    const auto oldest = oldest_unacked_age_ms(s);
+    sj[std::string(to_string(s))]["oldest_unacked_age_ms"] = oldest ? nlohmann::json(*oldest) : nlohmann::json(nullptr);
   }
   j["sync"] = std::move(sj);
   j["outbox"] = outbox_stats();
@@ -322,15 +408,42 @@ nlohmann::json Agent::Impl::outbox_stats() const {
     ob[std::string(to_string(s))] = {{"depth", st->depth},
                                      {"last_seq", st->last_seq},
                                      {"acked_through", st->acked_through},
-                                     {"bytes", st->bytes}};
+                                     {"bytes", st->bytes},
+                                     {"shed", st->shed},
+                                     {"shed_through", st->shed_through}};
   }
   return ob;
 }
 
+std::optional<std::int64_t> Agent::Impl::oldest_unacked_age_ms(Stream stream) const {
+  auto st = outbox->stats(stream);
+  if (!st) return std::nullopt;
+  if (st->depth == 0) return 0;
+  // One indexed row: the first stored event after the ack (shed seqs are simply absent).
+  auto page = outbox->read_page(stream, st->acked_through, 1, 1);
+  if (!page) return std::nullopt;
+  if (page->empty()) return 0;
+  const auto ev = nlohmann::json::parse(page->front().json, nullptr, false);
+  if (ev.is_discarded() || !ev.is_object()) return std::nullopt;
+  if (ev.value("boot", "") == clock.boot_id() && ev.contains("mono_ms") && ev["mono_ms"].is_number_integer()) {
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.monotonic()).count();
+    return std::max<std::int64_t>(0, now_ms - ev["mono_ms"].get<std::int64_t>());
+  }
+  auto t = tasks::parse_utc_time(ev.value("time", ""));
+  if (!t) return std::nullopt;
+  return std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::milliseconds>(clock.wall() - *t).count());
+}
+
 nlohmann::json Agent::Impl::sync_snapshot() const {
-  // The outbox figures without "bytes" (the sync message's documented fields).
+  // The outbox figures without "bytes" and the shed counters (the sync message's documented
+  // fields; status and outbox.stats carry them).
   nlohmann::json ob = outbox_stats();
-  for (auto& [stream, st] : ob.items()) st.erase("bytes");
+  for (auto& [stream, st] : ob.items()) {
+    st.erase("bytes");
+    st.erase("shed");
+    st.erase("shed_through");
+  }
   return {{"v", 1}, {"connected", sync->status().connected}, {"outbox", std::move(ob)}};
 }
 

@@ -26,6 +26,9 @@ namespace scanedge::agent {
 class Agent {
  public:
   static Result<std::unique_ptr<Agent>> create(const config::AgentConfig& config);
+  // The checks create() makes before touching anything: broker URI, TLS files and the key
+  // file's permissions. Error code "config" with the fix in the message.
+  static Status check(const config::AgentConfig& config);
   ~Agent();
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;

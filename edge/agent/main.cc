@@ -13,18 +13,18 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "edge/agent/agent.h"
 #include "edge/config/agent_config.h"
+#include "edge/core/journal_log.h"
 
 namespace {
 
+// stderr: "<3>message" lines when it is journald's stream (the journal keeps the priority
+// and the time), otherwise "2026-01-31T12:00:00.123 info message".
 void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_logger_mt("scanedged");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
-  spdlog::set_default_logger(logger);
+  scanedge::logging::install_stderr_logger("scanedged", "%Y-%m-%dT%H:%M:%S.%e %l %v", false);
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
@@ -41,10 +41,14 @@ int main(int argc, char** argv) {
 
   auto cfg = scanedge::config::load_config(config_path);
   if (!cfg) {
-    std::cerr << cfg.error().message << "\n";
+    std::cerr << scanedge::logging::stderr_prefix(spdlog::level::err) << cfg.error().message << "\n";
     return 2;
   }
   if (check_only) {
+    if (auto s = scanedge::agent::Agent::check(*cfg); !s) {
+      std::cerr << scanedge::logging::stderr_prefix(spdlog::level::err) << config_path << ": " << s.error().message << "\n";
+      return 2;
+    }
     std::cout << config_path << ": OK\n";
     return 0;
   }

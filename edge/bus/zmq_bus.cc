@@ -4,6 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
 #include <spdlog/spdlog.h>
 
 #include <zmq.hpp>
@@ -22,10 +26,53 @@ nlohmann::json error_reply(const std::string& code, const std::string& message) 
   return {{"v", 1}, {"ok", false}, {"error", {{"code", code}, {"message", message}}}};
 }
 
-void restrict_ipc_file(const std::string& endpoint) {
-  if (endpoint.rfind("ipc://", 0) != 0) return;
-  const std::string path = endpoint.substr(6);
-  if (!path.empty() && path[0] != '@') ::chmod(path.c_str(), 0660);
+// Binds `sock` at `ep`. A filesystem ipc:// socket file is born inside a fresh private
+// directory (mkdtemp, 0700) next to its final path, made 0660 there, and only then renamed
+// onto the final path (atomically replacing a stale file of a dead agent); the private
+// directory is removed. So the file is never reachable with a wider mode, whatever the umask,
+// and no process-wide umask change (racy with other threads) is needed. `owned` receives the
+// final path and its inode, for stop().
+Status bind_restricted(zmq::socket_t& sock, const std::string& ep, std::vector<ZmqBus::OwnedFile>& owned) {
+  const auto fail = [&](const std::string& why) {
+    return make_error("bus", "cannot bind the local bus at " + ep + ": " + why);
+  };
+  const std::string path = ep.rfind("ipc://", 0) == 0 ? ep.substr(6) : std::string();
+  if (path.empty() || path == "*") {  // tcp://, inproc://, or a name ZeroMQ makes up itself
+    try {
+      sock.bind(ep);
+    } catch (const zmq::error_t& e) {
+      return fail(e.what());
+    }
+    return {};
+  }
+  if (path[0] == '@') {
+    return fail("an abstract socket has no file permissions, so anyone on this host could use it: use a path, "
+                "e.g. ipc:///run/scanedge/bus.sock");
+  }
+  const auto slash = path.rfind('/');
+  const std::string parent = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string dir = parent + "/.sbXXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr) return fail(std::strerror(errno));
+  const std::string tmp = dir + "/s";
+  const auto cleanup = [&] {
+    ::unlink(tmp.c_str());
+    ::rmdir(dir.c_str());
+  };
+  try {
+    sock.bind("ipc://" + tmp);
+  } catch (const zmq::error_t& e) {
+    cleanup();
+    return fail(e.what());
+  }
+  if (::chmod(tmp.c_str(), 0660) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    cleanup();
+    return fail(std::strerror(err));
+  }
+  ::rmdir(dir.c_str());
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) owned.push_back(ZmqBus::OwnedFile{path, st.st_dev, st.st_ino});
+  return {};
 }
 
 }  // namespace
@@ -48,15 +95,12 @@ Status ZmqBus::start() {
   } catch (const zmq::error_t& e) {
     return make_error("bus", std::string("configuring bus sockets: ") + e.what());
   }
+  owned_.clear();
   for (auto [sock, ep] : {std::pair{&s->router, options_.endpoint}, std::pair{&s->pub, options_.pub_endpoint}}) {
-    try {
-      // A stale socket file from a killed agent would make bind fail with EADDRINUSE on some
-      // transports; ZeroMQ's ipc transport unlinks it itself.
-      sock->bind(ep);
-    } catch (const zmq::error_t& e) {
-      return make_error("bus", "cannot bind the local bus at " + ep + ": " + e.what());
+    if (auto b = bind_restricted(*sock, ep, owned_); !b) {
+      remove_owned_files();
+      return b;
     }
-    restrict_ipc_file(ep);
   }
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) return make_error("bus", "eventfd failed");
@@ -75,6 +119,24 @@ void ZmqBus::stop() {
   sockets_.reset();
   ::close(wake_fd_);
   wake_fd_ = -1;
+  remove_owned_files();
+}
+
+void ZmqBus::remove_owned_files() {
+  // Only the files this bus made: another agent may have taken the path over since.
+  for (const auto& f : owned_) {
+    struct stat st {};
+    if (::lstat(f.path.c_str(), &st) == 0 && st.st_dev == f.dev && st.st_ino == f.ino) ::unlink(f.path.c_str());
+  }
+  owned_.clear();
+}
+
+BusStats ZmqBus::stats() const {
+  BusStats st;
+  st.requests = requests_.load();
+  st.too_large = too_large_.load();
+  st.bad_request = bad_request_.load();
+  return st;
 }
 
 void ZmqBus::enqueue(Outgoing out) {
@@ -145,6 +207,7 @@ void ZmqBus::run() {
         break;
       }
       if (frames.size() < 2) continue;  // no routing id: nothing to answer
+      ++requests_;
       std::vector<std::string> envelope;
       for (std::size_t i = 0; i + 1 < frames.size(); ++i) envelope.push_back(frames[i].to_string());
       const std::string body = frames.back().to_string();
@@ -152,13 +215,18 @@ void ZmqBus::run() {
         enqueue(Outgoing{true, envelope, {}, reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
       };
       if (body.size() > options_.max_request_bytes) {
-        spdlog::warn("bus: request of {} bytes refused (limit {})", body.size(), options_.max_request_bytes);
+        const auto n = ++too_large_;
+        if (n <= 10 || n % 1000 == 0) {
+          spdlog::warn("bus: request of {} bytes refused (limit {}; {} refused so far)", body.size(),
+                       options_.max_request_bytes, n);
+        }
         replier(error_reply("too_large", "request of " + std::to_string(body.size()) + " bytes exceeds the limit of " +
                                              std::to_string(options_.max_request_bytes)));
         continue;
       }
       auto req = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
       if (req.is_discarded() || !req.is_object()) {
+        ++bad_request_;
         spdlog::warn("bus: request is not a JSON object ({} bytes)", body.size());
         replier(error_reply("bad_request", "the request must be one JSON object, e.g. {\"v\":1,\"op\":\"status\"}"));
         continue;

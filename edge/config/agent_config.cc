@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
 namespace scanedge::config {
@@ -27,17 +28,18 @@ struct KeySpec {
   std::function<void(AgentConfig&, const std::string&)> set_string{};
   std::function<void(AgentConfig&, std::int64_t)> set_int{};
   std::function<void(AgentConfig&, bool)> set_bool{};
+  bool remote = false;  // may be changed by the ledger's `config` downlink (see remote_keys())
 };
 
-bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
+// Keys the `config` downlink may change: tuning and work rules that take effect live.
+// Identity, storage location, broker address, credentials, TLS files and the local bus are
+// deliberately not remote: a wrong value there could cut the device off for good.
+constexpr std::string_view kRemoteKeys[] = {
+    "storage.max_mb",        "mqtt.batch_max_events", "mqtt.batch_max_bytes",  "mqtt.window_events",
+    "mqtt.ack_timeout_ms",   "mqtt.telemetry_expiry_s", "work.badge_prefix",   "work.operator_required",
+    "work.keep_finished_hours", "log.level",
+};
+
 
 const std::vector<KeySpec>& specs() {
   static const std::vector<KeySpec> table = [] {
@@ -77,7 +79,8 @@ const std::vector<KeySpec>& specs() {
         "Outbox size cap in MiB. When full, new scans are refused with storage-full feedback until the ledger's "
         "acks free space (execution events are never dropped)",
         1, 1024 * 1024, [](AgentConfig& c, std::int64_t v) { c.max_mb = v; });
-    str("mqtt", "uri", "tcp://127.0.0.1:1883", "Broker URI: tcp://host:port (ssl:// comes with TLS support)",
+    str("mqtt", "uri", "tcp://127.0.0.1:1883", "Broker URI: tcp://host:port or mqtt://host:port (plain), ssl://host:port or mqtts://host:port (TLS: "
+        "set mqtt.ca_file)",
         [](AgentConfig& c, const std::string& v) { c.mqtt_uri = v; });
     str("mqtt", "client_id", "scanedged-{site}-{device}", "MQTT client id (persistent session key)",
         [](AgentConfig& c, const std::string& v) { c.mqtt_client_id = v; }, {}, true);
@@ -99,6 +102,27 @@ const std::vector<KeySpec>& specs() {
         [](AgentConfig& c, std::int64_t v) { c.reconnect_min_ms = v; });
     num("mqtt", "reconnect_max_ms", "30000", "Longest reconnect delay", 10, 3600000,
         [](AgentConfig& c, std::int64_t v) { c.reconnect_max_ms = v; });
+    str("mqtt", "ca_file", "",
+        "TLS: PEM file of the CA(s) the broker's certificate must chain to (pinning). Required with ssl://",
+        [](AgentConfig& c, const std::string& v) { c.mqtt_ca_file = v; }, {}, true);
+    str("mqtt", "cert_file", "", "TLS: this device's client certificate (PEM); set together with key_file",
+        [](AgentConfig& c, const std::string& v) { c.mqtt_cert_file = v; }, {}, true);
+    str("mqtt", "key_file", "",
+        "TLS: this device's private key (PEM). Must not be readable by group or others (chmod 600): the agent "
+        "refuses to start otherwise",
+        [](AgentConfig& c, const std::string& v) { c.mqtt_key_file = v; }, {}, true);
+    num("mqtt", "version", "5", "MQTT protocol version: 5 (session expiry, receive maximum, message expiry) or 3 "
+        "(3.1.1, for old brokers)", 3, 5, [](AgentConfig& c, std::int64_t v) { c.mqtt_version = v; });
+    num("mqtt", "session_expiry_s", "604800",
+        "MQTT 5: how long the broker keeps this device's session (subscriptions, queued acks and tasks) while it is "
+        "offline", 60, 4294967295LL, [](AgentConfig& c, std::int64_t v) { c.session_expiry_s = v; });
+    num("mqtt", "receive_maximum", "64",
+        "MQTT 5: most QoS 1 downlink messages the broker may have in flight to this device", 1, 65535,
+        [](AgentConfig& c, std::int64_t v) { c.receive_maximum = v; });
+    num("mqtt", "telemetry_expiry_s", "86400",
+        "MQTT 5: message expiry of telemetry batches (a broker drops stale telemetry it could not deliver); "
+        "execution events never expire. 0: no expiry", 0, 4294967295LL,
+        [](AgentConfig& c, std::int64_t v) { c.telemetry_expiry_s = v; });
     str("bus", "endpoint", "ipc:///run/scanedge/bus.sock", "Local request/reply API (ZeroMQ ROUTER)",
         [](AgentConfig& c, const std::string& v) { c.bus_endpoint = v; });
     str("bus", "pub_endpoint", "ipc:///run/scanedge/events.sock", "Local stream of decisions (ZeroMQ PUB)",
@@ -124,6 +148,17 @@ const std::vector<KeySpec>& specs() {
         24 * 365, [](AgentConfig& c, std::int64_t v) { c.keep_finished_hours = v; });
     str("log", "level", "info", "Log level", [](AgentConfig& c, const std::string& v) { c.log_level = v; },
         {"trace", "debug", "info", "warn", "error", "critical", "off"});
+    str("metrics", "textfile", "",
+        "Prometheus text file the agent rewrites every metrics.interval_s (node_exporter textfile collector, e.g. "
+        "/var/lib/prometheus/node-exporter/scanedge.prom): written to a temp file in the same directory, fsynced, "
+        "renamed. Empty: no metrics file",
+        [](AgentConfig& c, const std::string& v) { c.metrics_textfile = v; }, {}, true);
+    num("metrics", "interval_s", "15", "How often the metrics text file is rewritten, seconds", 1, 3600,
+        [](AgentConfig& c, std::int64_t v) { c.metrics_interval_s = v; });
+    for (auto& k : t) {
+      const std::string full = std::string(k.section) + "." + k.name;
+      for (std::string_view r : kRemoteKeys) k.remote = k.remote || full == r;
+    }
     return t;
   }();
   return table;
@@ -233,7 +268,7 @@ struct Loader {
       for (const auto& k : specs()) known_section = known_section || section == k.section;
       if (!known_section) {
         return fail(skey.source(), "unknown section [" + section +
-                                       "] (known: device, storage, mqtt, bus, profiles, log, scanner)");
+                                       "] (known: device, storage, mqtt, bus, profiles, work, log, metrics, scanner)");
       }
       const auto* table = sval.as_table();
       if (table == nullptr) return fail(sval.source(), section + ": expected a table [" + section + "]");
@@ -268,9 +303,31 @@ struct Loader {
                        "mqtt.reconnect_min_ms (" + std::to_string(c.reconnect_min_ms) +
                            ") is larger than mqtt.reconnect_max_ms (" + std::to_string(c.reconnect_max_ms) + ")");
     }
-    if (c.mqtt_uri.rfind("tcp://", 0) != 0 && c.mqtt_uri.rfind("mqtt://", 0) != 0) {
+    const bool tls = c.mqtt_uri.rfind("ssl://", 0) == 0 || c.mqtt_uri.rfind("mqtts://", 0) == 0;
+    if (!tls && c.mqtt_uri.rfind("tcp://", 0) != 0 && c.mqtt_uri.rfind("mqtt://", 0) != 0) {
       const auto* mq = root.get_as<toml::table>("mqtt");
-      return fail(mq->get("uri")->source(), "mqtt.uri: \"" + c.mqtt_uri + "\" must start with tcp:// or mqtt://");
+      return fail(mq->get("uri")->source(),
+                  "mqtt.uri: \"" + c.mqtt_uri + "\" must start with tcp://, mqtt://, ssl:// or mqtts://");
+    }
+    const auto* mq = root.get_as<toml::table>("mqtt");
+    auto where = [&](const char* key) {
+      const toml::node* n = mq != nullptr ? mq->get(key) : nullptr;
+      return n != nullptr ? static_cast<int>(n->source().begin.line) : 1;
+    };
+    if (tls && c.mqtt_ca_file.empty()) {
+      return fail_line(where("uri"), "mqtt.uri is " + c.mqtt_uri +
+                                         " (TLS) but mqtt.ca_file is not set: name the PEM file of the broker's CA");
+    }
+    if (!tls && (!c.mqtt_ca_file.empty() || !c.mqtt_cert_file.empty() || !c.mqtt_key_file.empty())) {
+      return fail_line(where("uri"), "mqtt.ca_file/cert_file/key_file are set but mqtt.uri \"" + c.mqtt_uri +
+                                         "\" is not TLS: use ssl://host:port");
+    }
+    if (c.mqtt_cert_file.empty() != c.mqtt_key_file.empty()) {
+      return fail_line(where(c.mqtt_cert_file.empty() ? "key_file" : "cert_file"),
+                       "mqtt.cert_file and mqtt.key_file must be set together (client certificate and its key)");
+    }
+    if (c.mqtt_version != 3 && c.mqtt_version != 5) {
+      return fail_line(where("version"), "mqtt.version: " + std::to_string(c.mqtt_version) + " must be 3 or 5");
     }
     for (const auto& [name, ep] : {std::pair{"bus.endpoint", c.bus_endpoint}, {"bus.pub_endpoint", c.bus_pub_endpoint}}) {
       if (ep.rfind("ipc://", 0) != 0 && ep.rfind("tcp://127.", 0) != 0 && ep.rfind("inproc://", 0) != 0) {
@@ -288,6 +345,16 @@ struct Loader {
 
 }  // namespace
 
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 Result<AgentConfig> parse_config(std::string_view toml_text, const std::string& source) {
   Loader loader{source};
   try {
@@ -297,6 +364,59 @@ Result<AgentConfig> parse_config(std::string_view toml_text, const std::string& 
     return make_error("config", source + ":" + std::to_string(e.source().begin.line) + ": TOML syntax error: " +
                                     std::string(e.description()));
   }
+}
+
+Result<AgentConfig> apply_remote_overlay(const AgentConfig& base, const nlohmann::json& set) {
+  if (!set.is_object()) return make_error("config", "\"set\" must be an object of \"section.key\": value");
+  const std::string source = "config downlink";
+  Loader loader{source};
+  AgentConfig c = base;
+  for (const auto& [key, value] : set.items()) {
+    const KeySpec* spec = nullptr;
+    for (const auto& k : specs()) {
+      if (key == std::string(k.section) + "." + k.name) spec = &k;
+    }
+    if (spec == nullptr) return make_error("config", "unknown key \"" + key + "\"");
+    if (!spec->remote) {
+      std::string allowed;
+      for (std::string_view r : kRemoteKeys) allowed += (allowed.empty() ? "" : ", ") + std::string(r);
+      return make_error("config", key + " cannot be changed remotely (only in the device's config file); remote keys: " +
+                                      allowed);
+    }
+    // The same checks as the file: the value becomes a TOML node and goes through apply_key.
+    std::unique_ptr<toml::node> node;
+    if (value.is_string()) {
+      node = std::make_unique<toml::value<std::string>>(value.get<std::string>());
+    } else if (value.is_boolean()) {
+      node = std::make_unique<toml::value<bool>>(value.get<bool>());
+    } else if (value.is_number_integer()) {
+      node = std::make_unique<toml::value<std::int64_t>>(value.get<std::int64_t>());
+    } else if (value.is_number_unsigned()) {
+      return make_error("config", key + ": " + value.dump() + " is out of range");
+    } else {
+      node = std::make_unique<toml::array>();  // floats, null, arrays, objects: "got an array" below
+      if (value.is_number_float()) node = std::make_unique<toml::value<double>>(value.get<double>());
+    }
+    if (auto st = loader.apply_key(*spec, *node, c); !st) {
+      std::string msg = st.error().message;
+      const std::string prefix = source + ":1: ";
+      if (msg.rfind(prefix, 0) == 0) msg.erase(0, prefix.size());
+      if (value.is_null() || value.is_object() || value.is_array()) {
+        msg = key + ": expected " +
+              std::string(spec->kind == Kind::string ? "a string" : spec->kind == Kind::boolean ? "true or false"
+                                                                                                  : "an integer") +
+              ", got " + std::string(value.type_name());
+      }
+      return make_error("config", msg);
+    }
+  }
+  return c;
+}
+
+std::vector<std::string> remote_keys() {
+  std::vector<std::string> out;
+  for (std::string_view r : kRemoteKeys) out.emplace_back(r);
+  return out;
 }
 
 Result<AgentConfig> load_config(const std::string& path) {
@@ -311,7 +431,7 @@ std::vector<KeyDoc> documented_keys() {
   std::vector<KeyDoc> out;
   for (const auto& k : specs()) {
     out.push_back(KeyDoc{std::string(k.section) + "." + k.name, k.kind == Kind::string ? "string" : (k.kind == Kind::boolean ? "boolean" : "integer"),
-                         k.default_doc, k.description});
+                         k.default_doc, k.description, k.remote});
   }
   out.push_back(KeyDoc{"scanner[].profile", "string", "(required)", "Firmware profile name, e.g. generic-serial-ascii"});
   out.push_back(KeyDoc{"scanner[].port", "string", "(required)",

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "edge/core/result.h"
 
 namespace scanedge::config {
@@ -41,6 +43,13 @@ struct AgentConfig {
   std::int64_t ack_timeout_ms = 10000;
   std::int64_t reconnect_min_ms = 250;
   std::int64_t reconnect_max_ms = 30000;
+  std::string mqtt_ca_file;    // TLS (ssl://): CA bundle the broker must chain to
+  std::string mqtt_cert_file;  // TLS client certificate
+  std::string mqtt_key_file;   // TLS client key (0600)
+  std::int64_t mqtt_version = 5;
+  std::int64_t session_expiry_s = 604800;
+  std::int64_t receive_maximum = 64;
+  std::int64_t telemetry_expiry_s = 86400;
   // [bus]
   std::string bus_endpoint = "ipc:///run/scanedge/bus.sock";
   std::string bus_pub_endpoint = "ipc:///run/scanedge/events.sock";
@@ -54,6 +63,9 @@ struct AgentConfig {
   std::int64_t keep_finished_hours = 24; // finished/cancelled tasks are dropped after this long
   // [log]
   std::string log_level = "info";
+  // [metrics]
+  std::string metrics_textfile;           // Prometheus text file (node_exporter textfile collector); empty: off
+  std::int64_t metrics_interval_s = 15;   // how often it is rewritten
   // [[scanner]]
   std::vector<ScannerConfig> scanners;
 
@@ -61,6 +73,9 @@ struct AgentConfig {
     return mqtt_client_id.empty() ? "scanedged-" + site + "-" + device : mqtt_client_id;
   }
 };
+
+// A site, device or config id: 1-64 of A-Z a-z 0-9 . _ -
+bool valid_id(std::string_view id);
 
 // Parses TOML text; `source` names it in error messages (usually the file path).
 Result<AgentConfig> parse_config(std::string_view toml_text, const std::string& source);
@@ -72,7 +87,16 @@ struct KeyDoc {
   std::string type;
   std::string default_value;
   std::string description;
+  bool remote = false;  // may be changed by the `config` downlink
 };
 std::vector<KeyDoc> documented_keys();
+
+// Remote configuration (the ledger's `config` downlink): applies `set`, an object of
+// {"section.key": value}, on top of `base` with exactly the checks the file gets (type,
+// range, choices). Only remote_keys() may be set; any other key, an unknown key, or a bad
+// value fails the whole overlay (code "config", message naming the key and what is wrong)
+// and nothing is applied. An empty object returns `base` unchanged. Pure, thread-safe.
+Result<AgentConfig> apply_remote_overlay(const AgentConfig& base, const nlohmann::json& set);
+std::vector<std::string> remote_keys();
 
 }  // namespace scanedge::config

@@ -6,6 +6,8 @@
 //   wrong.
 // wall(): UTC wall-clock time; may jump.
 // wall_synced(): whether the kernel believes the wall clock is disciplined (NTP/PTP).
+// boot_id(): identifies the boot that monotonic() counts from (the kernel's random boot_id):
+//   two `mono_ms` values are comparable only within one boot. Never empty.
 // Threading: implementations are safe to call from any thread.
 #pragma once
 
@@ -13,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <string>
 
 namespace scanedge {
 
@@ -22,6 +25,7 @@ class Clock {
   virtual std::chrono::nanoseconds monotonic() const = 0;
   virtual std::chrono::system_clock::time_point wall() const = 0;
   virtual bool wall_synced() const = 0;
+  virtual const std::string& boot_id() const = 0;
 };
 
 // The real clocks of the machine.
@@ -31,6 +35,8 @@ class SystemClock final : public Clock {
   std::chrono::system_clock::time_point wall() const override;
   // Asks the kernel (adjtimex): false when the clock is flagged unsynchronised.
   bool wall_synced() const override;
+  // /proc/sys/kernel/random/boot_id, read once; "unknown-boot" where it is unreadable.
+  const std::string& boot_id() const override;
 };
 
 // A clock that moves only when told to. Thread-safe.
@@ -43,6 +49,8 @@ class FakeClock final : public Clock {
     return wall_;
   }
   bool wall_synced() const override { return synced_.load(); }
+  const std::string& boot_id() const override { return boot_id_; }
+  void set_boot_id(std::string id) { boot_id_ = std::move(id); }  // call before sharing the clock
 
   void advance(std::chrono::nanoseconds d) {
     mono_ns_ += d.count();
@@ -60,6 +68,7 @@ class FakeClock final : public Clock {
   mutable std::mutex mu_;
   std::chrono::system_clock::time_point wall_{std::chrono::sys_days{std::chrono::year{2026} / 11 / 26}};
   std::atomic<bool> synced_{true};
+  std::string boot_id_ = "00000000-0000-4000-8000-000000000001";
 };
 
 }  // namespace scanedge

@@ -46,18 +46,20 @@ std::string EventIdGenerator::next(std::chrono::system_clock::time_point now) {
 }
 
 std::string format_time_utc(std::chrono::system_clock::time_point t) {
-  const auto ms_total = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms_total / 1000);
-  int ms = static_cast<int>(ms_total % 1000);
-  if (ms < 0) {
-    ms += 1000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  // Calendar arithmetic on 64-bit durations, not time_t + gmtime_r: armhf's 32-bit time_t
+  // would wrap after 2038.
+  using namespace std::chrono;
+  const auto ms_point = floor<milliseconds>(t);
+  const auto day = floor<days>(ms_point);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{ms_point - day};
+  // Sized for the widest values the types allow (g++ -Os cannot bound them and warns with
+  // -Wformat-truncation); real output is always 24 characters.
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long long>(hms.hours().count()), static_cast<long long>(hms.minutes().count()),
+                static_cast<long long>(hms.seconds().count()), static_cast<long long>(hms.subseconds().count()));
   return buf;
 }
 

@@ -12,6 +12,11 @@
 // - apply_ack() deletes events with seq <= acked_through (a cumulative end-to-end ack from
 //   the ledger) and remembers acked_through. An ack at or below the current one is a no-op;
 //   an ack beyond the last assigned seq is rejected with an Error and changes nothing.
+// - Size cap (invariant 6): an implementation with a size cap that cannot store a group
+//   sheds the OLDEST telemetry events (never exec) until the group fits, records the highest
+//   shed seq in StreamStats::shed_through and counts them, then stores the group. Only when
+//   nothing is left to shed does commit() fail ("storage_full"). Shed seqs stay consumed:
+//   read_page() simply skips them, and the uplink tells the ledger they will never come.
 // - state: small key/value documents (tasks and their progress) written atomically with
 //   events so that a decision and what it changed commit together.
 // Threading: all methods are safe to call from several threads; implementations serialise
@@ -58,6 +63,8 @@ struct StreamStats {
   std::int64_t acked_through = 0;  // highest seq covered by a ledger ack
   std::int64_t depth = 0;          // events stored and not yet acked
   std::int64_t bytes = 0;          // JSON bytes stored for them
+  std::int64_t shed_through = 0;   // telemetry: highest seq shed at the size cap (0: none)
+  std::int64_t shed = 0;           // telemetry: events shed at the size cap, in all
 };
 
 class Outbox {

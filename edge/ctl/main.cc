@@ -31,6 +31,8 @@
 //   scanedgectl [--config FILE] profiles check [FILE...]
 //       Validates firmware profiles (default: every profile in profiles.dir) and prints
 //       `file:line:column: what is wrong` for each problem. Exit 0 all valid, 1 otherwise.
+//   scanedgectl [--config FILE] profiles udev-rules
+//       Prints udev rules giving group scanedge access to the profiles' scanners (edge/ctl/udev_rules_cmd.h).
 //   scanedgectl [...] devices [--json]
 //       Lists attached USB devices and serial ports, the profile that recognises each and its
 //       state (in_service, permission_denied with the fix, no_profile, ...). Exit 0; 1 when
@@ -41,6 +43,25 @@
 //       backlog per stream). --json prints each message as one JSON line {"topic","message"}.
 //       Stops after N messages, S seconds, or Ctrl-C; exit 0. Exit 3 when the PUB endpoint
 //       (--pub, else bus.pub_endpoint from --config) cannot be connected within --timeout.
+//   scanedgectl [--config FILE] provision --site S --device D --broker URI [--ca PEM]
+//       [--cert PEM --key PEM] [--username U --password P] [--dir /etc/scanedge] [--root DIR]
+//       [--no-check] [--check-timeout S]
+//       Writes the agent configuration (FILE, default /etc/scanedge/scanedged.toml, under DIR
+//       with --root) and copies the TLS files to --dir (key 0600, owner scanedge), atomically,
+//       after checking ids, files and (unless --no-check) the broker handshake; lists the
+//       attached scanners; prints what was set. Contract: edge/ctl/provision_cmd.h. Exit 0
+//       provisioned, 1 a check or write failed (the reason on stderr; nothing written when a
+//       check failed).
+//   scanedgectl [...] doctor [--json] [--min-free-mb N] [--max-backlog-age S] [--cert-warn-days D]
+//       Checks config, certificate, key, broker, clock, disk, outbox, agent, scanners; prints
+//       each with the fix for a failure, or with --json one object {"ok","checks":[{"name",
+//       "ok","detail","fix"}]}. Contract: edge/ctl/doctor_cmd.h. Exit 0 all passed, 1 some failed.
+//   scanedgectl [--config FILE] outbox [--db PATH] stats [--json]
+//   scanedgectl [...] outbox [--db PATH] list [--stream S] [--from SEQ] [--to SEQ] [--limit N]
+//   scanedgectl [...] outbox [--db PATH] export [--stream S] [--from SEQ] [--to SEQ] [--out FILE]
+//       Reads the outbox database read-only (safe while the agent runs): per-stream counters,
+//       one line per stored event, or the stored events as JSON lines. Contract:
+//       edge/ctl/outbox_cmd.h. Exit 0; 1 when the database cannot be opened or read.
 //   --profiles DIR overrides the profiles directory (default: profiles.dir from --config).
 // Usage errors exit 2.
 #include <algorithm>
@@ -57,7 +78,11 @@
 #include "edge/bus/bus_client.h"
 #include "edge/config/agent_config.h"
 #include "edge/ctl/devices_cmd.h"
+#include "edge/ctl/doctor_cmd.h"
+#include "edge/ctl/outbox_cmd.h"
+#include "edge/ctl/provision_cmd.h"
 #include "edge/ctl/profiles_check.h"
+#include "edge/ctl/udev_rules_cmd.h"
 #include "edge/ctl/watch_cmd.h"
 #include "edge/decode/decoder.h"
 #include "edge/decode/epc.h"
@@ -228,6 +253,7 @@ int main(int argc, char** argv) {
   auto* profiles_check = profiles->add_subcommand("check", "Validate profiles (default: all in the profiles directory)");
   std::vector<std::string> profile_files;
   profiles_check->add_option("FILE", profile_files, "Profile files to check");
+  auto* profiles_udev = profiles->add_subcommand("udev-rules", "Print udev rules giving group scanedge the profiles' scanners");
 
   auto* devices = app.add_subcommand("devices", "List attached USB devices and serial ports with profile and state");
   bool devices_json = false;
@@ -247,6 +273,13 @@ int main(int argc, char** argv) {
   auto* watch_seconds_opt = watch->add_option("--seconds", watch_seconds, "Stop after S seconds")
                                 ->check(CLI::Range(0.001, 1e9));
 
+  scanedge::ctl::ProvisionCommand provision_cmd;
+  scanedge::ctl::add_provision_command(app, provision_cmd);
+  scanedge::ctl::DoctorCommand doctor_cmd;
+  scanedge::ctl::add_doctor_command(app, doctor_cmd);
+  scanedge::ctl::OutboxCommand outbox_cmd;
+  scanedge::ctl::add_outbox_command(app, outbox_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -265,8 +298,18 @@ int main(int argc, char** argv) {
                       decode_json);
   }
 
+  if (provision_cmd.app->parsed()) {
+    return scanedge::ctl::run_provision_command(provision_cmd, config_path, profiles_dir, bus, std::cout, std::cerr);
+  }
+  if (doctor_cmd.app->parsed()) {
+    return scanedge::ctl::run_doctor_command(doctor_cmd, config_path, bus, profiles_dir, timeout, std::cout, std::cerr);
+  }
+  if (outbox_cmd.outbox->parsed()) return scanedge::ctl::run_outbox_command(outbox_cmd, config_path, std::cout, std::cerr);
   if (profiles_check->parsed()) {
     return scanedge::ctl::profiles_check(profile_files, resolve_profiles_dir(profiles_dir, config_path), std::cout);
+  }
+  if (profiles_udev->parsed()) {
+    return scanedge::ctl::udev_rules_cmd(resolve_profiles_dir(profiles_dir, config_path), std::cout, std::cerr);
   }
   if (devices->parsed()) {
     // The agent answers status at once when it runs; do not make a field tech wait 5 s.

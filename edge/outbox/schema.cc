@@ -9,7 +9,7 @@ namespace scanedge::outbox {
 
 namespace {
 
-constexpr std::array<Migration, 1> kMigrations{{
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "events per stream, stream counters, key/value state",
      "CREATE TABLE events ("
      " stream TEXT NOT NULL,"
@@ -29,6 +29,9 @@ constexpr std::array<Migration, 1> kMigrations{{
      " key TEXT PRIMARY KEY,"
      " value TEXT NOT NULL"
      ");"},
+    {2, "telemetry shedding at the size cap: shed_through and shed per stream",
+     "ALTER TABLE streams ADD COLUMN shed_through INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE streams ADD COLUMN shed INTEGER NOT NULL DEFAULT 0;"},
 }};
 
 }  // namespace

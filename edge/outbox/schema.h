@@ -19,6 +19,10 @@
 //   restarts even when every event has been acked and deleted); depth and bytes are
 //   running totals of the stored events so status calls never scan the events.
 // - state(key TEXT PRIMARY KEY, value TEXT): small key/value documents.
+// Migration 2 adds to streams:
+// - shed_through: the highest seq deleted unsent/unacked because the outbox reached its size
+//   cap (telemetry only; 0: never shed). The uplink tells the ledger (batch "shed_through").
+// - shed: how many events were shed in all (a running count for status and metrics).
 //
 // Threading: functions here use the given connection only; the caller serialises access.
 #pragma once

@@ -5,6 +5,8 @@
 #include <limits>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "edge/outbox/schema.h"
 
 namespace scanedge::outbox {
@@ -84,7 +86,9 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::open(const OutboxOptions& op
   const std::string doing = "opening outbox " + options.path;
 
   // Writer connection: journal mode, durability, size cap, schema.
-  auto writer = storage::Database::open(options.path);
+  storage::OpenOptions rw;
+  rw.vfs = options.vfs;
+  auto writer = storage::Database::open(options.path, rw);
   if (!writer) return writer.error();
   box->writer_ = std::move(*writer);
   storage::Database& w = *box->writer_;
@@ -122,6 +126,12 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::open(const OutboxOptions& op
       {&ws.delete_acked, "DELETE FROM events WHERE stream = ?1 AND seq <= ?2"},
       {&ws.record_ack,
        "UPDATE streams SET acked_through = ?2, depth = depth - ?3, bytes = bytes - ?4 WHERE stream = ?1"},
+      {&ws.measure_oldest,
+       "SELECT max(seq), count(*), coalesce(sum(length(CAST(body AS BLOB))), 0) FROM "
+       "(SELECT seq, body FROM events WHERE stream = ?1 ORDER BY seq LIMIT ?2)"},
+      {&ws.record_shed,
+       "UPDATE streams SET shed_through = max(shed_through, ?2), shed = shed + ?3, depth = depth - ?3, "
+       "bytes = bytes - ?4 WHERE stream = ?1"},
   };
   for (const auto& [st, sql] : writer_sql) {
     auto p = prepare(w, sql);
@@ -133,6 +143,7 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::open(const OutboxOptions& op
   // Reader connection: sees the last committed state while the writer works (WAL).
   storage::OpenOptions ro;
   ro.create = false;
+  ro.vfs = options.vfs;
   auto reader = storage::Database::open(options.path, ro);
   if (!reader) return reader.error();
   box->reader_ = std::move(*reader);
@@ -141,7 +152,8 @@ Result<std::unique_ptr<SqliteOutbox>> SqliteOutbox::open(const OutboxOptions& op
   ReaderStatements& rs = box->r_;
   const std::pair<Statement*, std::string_view> reader_sql[] = {
       {&rs.page, "SELECT seq, body FROM events WHERE stream = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"},
-      {&rs.stream_stats, "SELECT last_seq, acked_through, depth, bytes FROM streams WHERE stream = ?1"},
+      {&rs.stream_stats,
+       "SELECT last_seq, acked_through, depth, bytes, shed_through, shed FROM streams WHERE stream = ?1"},
       {&rs.state_from, "SELECT key, value FROM state WHERE key >= ?1 ORDER BY key"},
   };
   for (const auto& [st, sql] : reader_sql) {
@@ -253,12 +265,33 @@ Result<std::vector<Committed>> SqliteOutbox::commit(std::span<const EventDraft> 
     return tx->commit();
   };
 
-  if (Status s = write_group(); !s) {
+  Status written = write_group();
+  // At the size cap (or on a full disk) shed the oldest telemetry and try again, as long as
+  // there is telemetry to shed; exec is never shed (invariant 6).
+  std::int64_t shed_now = 0;
+  while (!written && written.error().code == "storage_full") {
+    auto shed = shed_oldest_telemetry();
+    if (!shed || *shed == 0) break;  // nothing left to shed, or the delete itself failed
+    shed_now += *shed;
+    written = write_group();
+  }
+  if (shed_now > 0) {
+    spdlog::warn("outbox {}: size cap reached; shed the {} oldest telemetry events (execution events are never shed)",
+                 path_, shed_now);
+  }
+  if (Status s = written; !s) {
     // The transaction has been rolled back; re-read the counters from the database so the
     // cache can never drift from what is stored (a later commit retries if this fails).
     (void)load_counters();
-    return with_context(s.error(), "outbox commit of " + std::to_string(events.size()) + " events and " +
-                                       std::to_string(state.size()) + " state writes failed, nothing stored");
+    std::string why = "outbox commit of " + std::to_string(events.size()) + " events and " +
+                      std::to_string(state.size()) + " state writes failed, nothing stored";
+    if (s.error().code == "storage_full") {
+      why += " (the outbox is at its size cap or the disk is full, and no telemetry is left to shed: " +
+             std::to_string(counters_[index_of(Stream::exec)].last_seq -
+                            counters_[index_of(Stream::exec)].acked_through) +
+             " execution events wait for the ledger's ack)";
+    }
+    return with_context(s.error(), why);
   }
   counters_ = next;
 
@@ -266,6 +299,55 @@ Result<std::vector<Committed>> SqliteOutbox::commit(std::span<const EventDraft> 
   out.reserve(prepared.size());
   for (const PreparedEvent& p : prepared) out.push_back(Committed{p.stream, p.seq});
   return out;
+}
+
+Status SqliteOutbox::set_max_page_count(std::int64_t pages) {
+  if (pages < 0) return make_error("bad_option", "outbox max_page_count must be >= 0; got " + std::to_string(pages));
+  std::lock_guard lock(writer_mu_);
+  // 0 means "no cap": SQLite's largest page count.
+  const std::int64_t value = pages == 0 ? std::int64_t{4294967294} : pages;
+  auto r = writer_->query_int("PRAGMA max_page_count=" + std::to_string(value));
+  if (!r) return with_context(r.error(), "outbox set_max_page_count");
+  return {};
+}
+
+Result<std::int64_t> SqliteOutbox::shed_oldest_telemetry() {
+  const std::string name(to_string(Stream::telemetry));
+  std::int64_t depth = 0;
+  {
+    auto st = writer_->prepare("SELECT depth FROM streams WHERE stream = ?1");
+    if (!st) return st.error();
+    auto row = st->bind(1, name).step();
+    if (!row) return row.error();
+    if (*row) depth = st->column_int(0);
+  }
+  if (depth <= 0) return std::int64_t{0};
+  // A sixteenth of the backlog (at least 64 events) per round: a few rounds free room for any
+  // group, and a burst at the cap does not pay one delete transaction per scan.
+  const std::int64_t chunk = std::max<std::int64_t>(64, depth / 16);
+  std::int64_t shed = 0;
+  auto tx = storage::Transaction::begin(*writer_);
+  if (!tx) return tx.error();
+  std::int64_t through = 0, bytes = 0;
+  {
+    Statement& m = w_.measure_oldest;
+    m.reset();
+    ResetOnExit guard(m);
+    auto row = m.bind(1, name).bind(2, chunk).step();
+    if (!row) return row.error();
+    if (!*row || m.column_int(1) == 0) return std::int64_t{0};
+    through = m.column_int(0);
+    shed = m.column_int(1);
+    bytes = m.column_int(2);
+  }
+  Statement& del = w_.delete_acked;
+  del.reset();
+  if (auto r = del.bind(1, name).bind(2, through).run(); !r) return r.error();
+  Statement& rec = w_.record_shed;
+  rec.reset();
+  if (auto r = rec.bind(1, name).bind(2, through).bind(3, shed).bind(4, bytes).run(); !r) return r.error();
+  if (auto r = tx->commit(); !r) return r.error();
+  return shed;
 }
 
 Result<std::vector<StoredEvent>> SqliteOutbox::read_page(Stream stream, std::int64_t after_seq,
@@ -373,6 +455,8 @@ Result<StreamStats> SqliteOutbox::stats(Stream stream) {
     out.acked_through = st.column_int(1);
     out.depth = st.column_int(2);
     out.bytes = st.column_int(3);
+    out.shed_through = st.column_int(4);
+    out.shed = st.column_int(5);
   }
   return out;
 }

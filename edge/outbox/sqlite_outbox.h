@@ -13,6 +13,9 @@
 //   an unknown stream, or a body that cannot be serialised (invalid UTF-8). Nothing stored.
 // - "bad_state": a state write with an empty key. Nothing stored.
 // - "bad_ack": an ack beyond the stream's last assigned seq. Nothing changed.
+// - Size cap: when a group does not fit (max_page_count reached, or the disk is full),
+//   commit() sheds the oldest telemetry in chunks (each chunk its own transaction, logged,
+//   counted in StreamStats::shed / shed_through) and retries, never touching exec.
 // - "storage_full": SQLite reported SQLITE_FULL (disk full, or the max_page_count cap was
 //   reached). Nothing of the group stored, no seq consumed; commits succeed again once
 //   space is available (e.g. after acks deleted events).
@@ -41,8 +44,11 @@ struct OutboxOptions {
   std::string synchronous = "full";  // off | normal | full | extra (case-insensitive)
   // Upper bound on the database size in pages (PRAGMA max_page_count on the writer; the
   // page size is SQLite's default, 4096 bytes). 0: no cap beyond SQLite's default. When the
-  // cap is reached commit() fails with "storage_full" until acks free pages.
+  // cap is reached the oldest telemetry is shed; when no telemetry is left, commit() fails
+  // with "storage_full" until acks free pages.
   std::int64_t max_page_count = 0;
+  // SQLite VFS for both connections (storage::OpenOptions::vfs); empty: the default.
+  std::string vfs;
 };
 
 class SqliteOutbox final : public Outbox {
@@ -61,6 +67,11 @@ class SqliteOutbox final : public Outbox {
   Result<std::vector<std::pair<std::string, std::string>>> load_state(const std::string& prefix) override;
 
   const std::string& path() const { return path_; }
+  // Changes the size cap while running (remote config): pages as in OutboxOptions; 0 lifts
+  // the cap to SQLite's default maximum. A cap below the file's current size holds it at
+  // that size (SQLite never shrinks the file for it): later commits shed telemetry or fail
+  // with "storage_full" until acks free pages. Errors: "bad_option" (< 0), storage codes.
+  Status set_max_page_count(std::int64_t pages);
 
  private:
   struct Counters {
@@ -75,6 +86,8 @@ class SqliteOutbox final : public Outbox {
     storage::Statement measure_acked;
     storage::Statement delete_acked;
     storage::Statement record_ack;
+    storage::Statement measure_oldest;
+    storage::Statement record_shed;
   };
   struct ReaderStatements {
     storage::Statement page;
@@ -85,6 +98,9 @@ class SqliteOutbox final : public Outbox {
   explicit SqliteOutbox(std::string path) : path_(std::move(path)) {}
   // Re-reads the cached per-stream counters from the database (writer connection).
   Status load_counters();
+  // Deletes the oldest chunk of telemetry in its own transaction and records it as shed.
+  // Returns how many events were shed (0: no telemetry stored). Caller holds writer_mu_.
+  Result<std::int64_t> shed_oldest_telemetry();
 
   std::string path_;
 

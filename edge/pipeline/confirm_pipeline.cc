@@ -48,6 +48,12 @@ void ConfirmPipeline::submit_action(nlohmann::json request, Done done) {
   submit(Item{Kind::action, {}, std::move(request), std::move(done)});
 }
 
+void ConfirmPipeline::submit_config(ConfigChange change, Done done) {
+  Item item{Kind::config, {}, nullptr, std::move(done)};
+  item.config = std::make_shared<ConfigChange>(std::move(change));
+  submit(std::move(item));
+}
+
 void ConfirmPipeline::submit(Item item) {
   {
     std::lock_guard lock(mu_);
@@ -102,6 +108,8 @@ void ConfirmPipeline::process(std::vector<Item>& group, bool tick) {
   first_draft.reserve(group.size() + 1);
   std::set<std::string> dirty;
   std::map<std::string, std::string> cause;  // task key -> what changed it
+  std::vector<StateWrite> extra_writes;        // config changes: not WorkState keys
+  std::optional<tasks::ExecutorOptions> previous_options;  // set when a config item changed the rules
 
   auto take = [&](tasks::WorkDecision d) {
     first_draft.push_back(d.events.empty() ? SIZE_MAX : drafts.size());
@@ -119,6 +127,17 @@ void ConfirmPipeline::process(std::vector<Item>& group, bool tick) {
       case Kind::scan: take(executor_.scan(item.scan, working)); break;
       case Kind::document: take(executor_.put_task(item.doc, working)); break;
       case Kind::action: take(executor_.act(item.doc, working)); break;
+      case Kind::config: {
+        if (!previous_options) previous_options = executor_.options();
+        executor_.set_options(item.config->options);
+        extra_writes.push_back(item.config->write);
+        tasks::WorkDecision d;
+        d.accepted = true;
+        d.feedback = Feedback::good;
+        d.events.push_back(item.config->event);
+        take(std::move(d));
+        break;
+      }
     }
   }
   std::size_t tick_decisions = 0;
@@ -133,9 +152,11 @@ void ConfirmPipeline::process(std::vector<Item>& group, bool tick) {
   writes.reserve(dirty.size());
   for (const auto& key : dirty) writes.push_back(working.state_write(key));
 
+  for (auto& w : extra_writes) writes.push_back(std::move(w));
   Result<std::vector<Committed>> committed = std::vector<Committed>{};
   if (!drafts.empty() || !writes.empty()) committed = outbox_.commit(drafts, writes);
   if (committed) state_ = std::move(working);
+  if (!committed && previous_options) executor_.set_options(*previous_options);  // the change did not happen
 
   // Counters and the snapshot come before the replies: whoever gets a reply and then asks
   // for status sees its item counted.

@@ -26,6 +26,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -84,6 +85,16 @@ class ConfirmPipeline {
   void submit_task(nlohmann::json doc, Done done);
   // A bus action (WorkExecutor::act()).
   void submit_action(nlohmann::json request, Done done);
+  // A configuration change (remote config): `write` and `event` are committed like any
+  // decision, in submission order with scans, and the executor's rules become `options`
+  // for every item after it. If the commit fails the previous rules stay in force and the
+  // reply carries the error (committed false).
+  struct ConfigChange {
+    tasks::ExecutorOptions options;
+    StateWrite write;
+    EventDraft event;
+  };
+  void submit_config(ConfigChange change, Done done);
 
   PipelineStats stats() const;
   // The tasks as of the last commit (WorkState::tasks_json()) and the logged-in operator.
@@ -94,12 +105,13 @@ class ConfirmPipeline {
   std::chrono::milliseconds busy_for() const;
 
  private:
-  enum class Kind { scan, document, action };
+  enum class Kind { scan, document, action, config };
   struct Item {
     Kind kind = Kind::scan;
     RawScan scan;
     nlohmann::json doc;
     Done done;
+    std::shared_ptr<ConfigChange> config{};
   };
 
   void submit(Item item);

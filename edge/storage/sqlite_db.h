@@ -57,6 +57,9 @@ struct OpenOptions {
   bool create = true;
   bool read_only = false;
   int busy_timeout_ms = 5000;
+  // Name of a registered SQLite VFS (sqlite3_vfs_register); empty: the default VFS. Tests
+  // use this to run the real storage code on a fault-injecting file system.
+  std::string vfs;
 };
 
 class Database {

@@ -25,6 +25,7 @@ json WorkExecutor::Impl::envelope(const char* type, std::chrono::nanoseconds mon
   e["time"] = format_time_utc(now);
   e["clock"] = ex.clock_.wall_synced() ? "synced" : "unsynced";
   e["mono_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(mono).count();
+  e["boot"] = ex.clock_.boot_id();
   e["site"] = ex.device_.site;
   e["device"] = ex.device_.device;
   e["operator"] = opt(st.operator_);

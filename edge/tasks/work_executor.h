@@ -73,6 +73,11 @@ class WorkExecutor {
   // second; returns nothing when nothing changed.
   std::vector<WorkDecision> tick(WorkState& state);
 
+  // The rules in force. set_options() changes them for every later call (remote config);
+  // like every other method, call it on the thread that owns this executor.
+  const ExecutorOptions& options() const { return options_; }
+  void set_options(ExecutorOptions options) { options_ = std::move(options); }
+
   // True when `op` is one of the actions act() handles.
   static bool handles(const std::string& op);
 

@@ -91,6 +91,25 @@ void SyncEngine::stop() {
   transport_.stop();
 }
 
+Status SyncEngine::set_tuning(const SyncOptions& tuning) {
+  if (tuning.batch_max_events == 0 || tuning.batch_max_bytes == 0 || tuning.window_events <= 0 ||
+      tuning.ack_timeout.count() <= 0) {
+    return make_error("bad_option", "sync tuning: batch sizes, window and ack timeout must be positive");
+  }
+  Inbound item;
+  item.kind = Inbound::Kind::tuning;
+  item.tuning = tuning;
+  enqueue(std::move(item));
+  return {};
+}
+
+void SyncEngine::set_status_config(nlohmann::json config) {
+  Inbound item;
+  item.kind = Inbound::Kind::status;
+  item.status_config = std::move(config);
+  enqueue(std::move(item));
+}
+
 void SyncEngine::notify_committed() {
   {
     std::lock_guard lock(mu_);
@@ -113,6 +132,7 @@ SyncStatus SyncEngine::status() const {
     auto& out = s.streams[static_cast<std::size_t>(st)];
     out.last_seq = stats->last_seq;
     out.depth = stats->depth;
+    out.shed = stats->shed;
   }
   return s;
 }
@@ -120,7 +140,8 @@ SyncStatus SyncEngine::status() const {
 void SyncEngine::enqueue(Inbound item) {
   {
     std::lock_guard lock(mu_);
-    if (inbox_.size() >= kMaxInbox) {
+    const bool control = item.kind == Inbound::Kind::tuning || item.kind == Inbound::Kind::status;
+    if (inbox_.size() >= kMaxInbox && !control) {  // control items are rare and never dropped
       ++ignored_;
       spdlog::warn("sync: inbound queue full ({} messages); dropping a message on '{}'", kMaxInbox, item.message.topic);
       return;
@@ -186,6 +207,19 @@ void SyncEngine::rewind(Cursor& c, const char* why) {
 
 void SyncEngine::handle(Inbound& item) {
   switch (item.kind) {
+    case Inbound::Kind::tuning:
+      opts_.batch_max_events = item.tuning.batch_max_events;
+      opts_.batch_max_bytes = item.tuning.batch_max_bytes;
+      opts_.window_events = item.tuning.window_events;
+      opts_.ack_timeout = item.tuning.ack_timeout;
+      opts_.telemetry_expiry = item.tuning.telemetry_expiry;
+      spdlog::info("sync: tuning now batch {} events / {} bytes, window {}, ack timeout {} ms", opts_.batch_max_events,
+                   opts_.batch_max_bytes, opts_.window_events, opts_.ack_timeout.count());
+      return;
+    case Inbound::Kind::status:
+      status_config_ = std::move(item.status_config);
+      need_birth_ = true;  // republished (retained) as soon as connected
+      return;
     case Inbound::Kind::connection:
       if (item.up) {
         connected_ = true;
@@ -283,11 +317,24 @@ SyncEngine::SendResult SyncEngine::send_one() {
     // A batch holds consecutive seqs: cut at the first discontinuity (should never happen).
     std::size_t n = 1;
     while (n < events.size() && events[n].seq == events[n - 1].seq + 1) ++n;
+    // A jump is telemetry the outbox shed at its size cap: tell the ledger those seqs will
+    // never come (batch "shed_through"), or it would wait for them forever.
+    std::int64_t shed_through = 0;
     if (events.front().seq != c.sent_through + 1) {
-      spdlog::warn("sync: {} outbox jumps from seq {} to {}", to_string(s), c.sent_through, events.front().seq);
+      auto st = s == Stream::telemetry ? outbox_.stats(s) : Result<StreamStats>(StreamStats{});
+      if (st && st->shed_through > c.sent_through) {
+        shed_through = std::min(st->shed_through, events.front().seq - 1);
+        spdlog::info("sync: telemetry seqs {}..{} were shed at the outbox cap; telling the ledger",
+                     c.sent_through + 1, shed_through);
+      } else {
+        spdlog::warn("sync: {} outbox jumps from seq {} to {}", to_string(s), c.sent_through, events.front().seq);
+      }
     }
     const std::span<const StoredEvent> batch(events.data(), n);
-    auto r = transport_.publish(events_topic(opts_.address, s), encode_batch(opts_.address, s, batch), 1, false);
+    // Telemetry carries an MQTT 5 message expiry; exec never expires.
+    const auto expiry = s == Stream::telemetry ? opts_.telemetry_expiry : std::chrono::seconds{0};
+    auto r = transport_.publish_expiring(events_topic(opts_.address, s), encode_batch(opts_.address, s, batch, shed_through), 1,
+                                         false, expiry);
     if (!r) {
       ++publish_failures_;
       retry_wait_ = r.error().code == "busy" ? kBusyWait : kFailWait;
@@ -343,8 +390,8 @@ void SyncEngine::run() {
     retry_wait_ = kIdleWait;
     if (connected_) {
       if (need_birth_) {
-        auto r = transport_.publish(status_topic(opts_.address), status_payload(opts_.address, true, clock_.wall()), 1,
-                                    true);
+        auto r = transport_.publish(status_topic(opts_.address),
+                                    status_payload(opts_.address, true, clock_.wall(), status_config_), 1, true);
         if (r) {
           need_birth_ = false;
         } else {

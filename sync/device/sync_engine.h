@@ -9,6 +9,10 @@
 // the window and one page, never by the backlog. A publish that fails (not connected, busy)
 // keeps the cursor and is retried after a short wait.
 //
+// Shedding: when the outbox shed telemetry at its size cap (seqs after the send cursor are
+// missing up to StreamStats::shed_through), the next telemetry batch carries
+// "shed_through" so the ledger stops waiting for those seqs.
+//
 // Acks (`ack/{stream}` for this device): a valid cumulative ack is applied to the outbox
 // (which deletes the covered events: nothing is ever deleted on a broker PUBACK). `expect`
 // M rewinds the send cursor to M-1 (resend from M), at most once per M until the ack moves
@@ -48,6 +52,8 @@
 #include <optional>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "edge/core/clock.h"
 #include "edge/core/outbox.h"
 #include "edge/core/result.h"
@@ -63,11 +69,14 @@ struct SyncOptions {
   std::int64_t window_events = 20000;  // sent but not ledger-acked, per stream
   std::chrono::milliseconds ack_timeout{10000};
   std::size_t max_downlink_bytes = 1 << 20;
+  // MQTT 5 message expiry of telemetry batches (Transport::publish_expiring); 0: none.
+  std::chrono::seconds telemetry_expiry{0};
 };
 
 struct StreamSyncStatus {
   std::int64_t last_seq = 0;       // from the outbox
   std::int64_t depth = 0;          // from the outbox: stored, not yet acked
+  std::int64_t shed = 0;           // from the outbox: telemetry shed at the size cap, in all
   std::int64_t sent_through = 0;   // send cursor
   std::int64_t acked_through = 0;  // last ledger ack applied
   std::uint64_t batches_sent = 0;
@@ -104,14 +113,23 @@ class SyncEngine {
   void notify_committed();
   SyncStatus status() const;
   void on_downlink(DownlinkHandler handler);
+  // Live tuning (remote config): batch sizes, window, ack timeout and telemetry expiry take
+  // effect from the next batch; `address` and `max_downlink_bytes` are kept. Invalid values
+  // (zero batch or window) are refused with "bad_option" and change nothing. Any thread.
+  Status set_tuning(const SyncOptions& tuning);
+  // The "config" member of the retained status (birth) message; republished at once when
+  // connected and on every later connect. Any thread.
+  void set_status_config(nlohmann::json config);
 
  private:
   struct Inbound {
-    enum class Kind { connection, ack, downlink } kind = Kind::ack;
+    enum class Kind { connection, ack, downlink, tuning, status } kind = Kind::ack;
     bool up = false;
     Stream stream = Stream::exec;
     TopicKind topic_kind = TopicKind::ack;
     Message message;
+    SyncOptions tuning;
+    nlohmann::json status_config;
   };
   struct Cursor {
     std::int64_t sent_through = 0;
@@ -145,6 +163,7 @@ class SyncEngine {
   std::array<Cursor, 2> cursors_{};
   bool connected_ = false;
   bool need_birth_ = false;
+  nlohmann::json status_config_;  // sync thread
   std::chrono::milliseconds retry_wait_{0};
 
   // Shared.

@@ -4,7 +4,6 @@
 #include <utility>
 #include <vector>
 
-#include "edge/storage/migrations.h"
 
 namespace scanedge::ledger {
 
@@ -12,52 +11,10 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-// Ends the read transaction whatever happens.
-class ReadTransaction {
- public:
-  explicit ReadTransaction(storage::Database& db) : db_(db) {}
-  ~ReadTransaction() {
-    if (open_) (void)db_.exec("COMMIT");
-  }
-  ReadTransaction(const ReadTransaction&) = delete;
-  ReadTransaction& operator=(const ReadTransaction&) = delete;
-  Status begin() {
-    if (auto s = db_.exec("BEGIN"); !s) return s;
-    open_ = true;
-    return {};
-  }
-
- private:
-  storage::Database& db_;
-  bool open_ = false;
-};
-
-void bind_filter(storage::Statement& st, const InventoryFilter& f) {
-  if (f.site) {
-    st.bind(1, std::string_view(*f.site));
-  } else {
-    st.bind_null(1);
-  }
-  if (f.gtin) {
-    st.bind(2, std::string_view(*f.gtin));
-  } else {
-    st.bind_null(2);
-  }
-}
-
-// Runs `sql` (filtered by ?1 site, ?2 gtin) and calls `row` for each row.
 template <class F>
-Status each_row(storage::Database& db, const char* sql, const InventoryFilter& f, F&& row) {
-  auto st = db.prepare(sql);
-  if (!st) return st.error();
-  bind_filter(*st, f);
-  for (;;) {
-    auto r = st->step();
-    if (!r) return r.error();
-    if (!*r) break;
-    row(*st);
-  }
-  return {};
+Status each_row(SqlSession& db, const char* sql, const InventoryFilter& f, F&& row) {
+  const SqlParam params[] = {f.site ? SqlParam(*f.site) : SqlParam(), f.gtin ? SqlParam(*f.gtin) : SqlParam()};
+  return db.query(sql, params, row);
 }
 
 json buckets_json(json out, const StockBuckets& b) {
@@ -70,24 +27,7 @@ json lot_json(const std::string& lot) { return lot.empty() ? json(nullptr) : jso
 
 }  // namespace
 
-Result<InventorySnapshot> read_inventory(storage::Database& db, const InventoryFilter& filter) {
-  ReadTransaction tx(db);
-  if (auto s = tx.begin(); !s) return s.error();
-  auto version = storage::schema_version(db);
-  if (!version) return version.error();
-  if (*version < 2) {
-    return make_error("schema_too_old", "ledger database " + db.path() + " has schema version " + std::to_string(*version) +
-                                            " and no inventory projection yet; open it read-write once (e.g. "
-                                            "scanedge-ledger run) to migrate it");
-  }
-  auto pending = db.query_int("SELECT value FROM projection_meta WHERE key = 'replay_pending'");
-  if (!pending) return pending.error();
-  if (pending->value_or(0) != 0) {
-    return make_error("projection_pending", "ledger database " + db.path() +
-                                                " has not finished building its inventory projection; open it read-write "
-                                                "once (e.g. scanedge-ledger run) to complete the migration");
-  }
-
+Result<InventorySnapshot> read_inventory(SqlSession& db, const InventoryFilter& filter) {
   InventorySnapshot snap;
   std::map<std::pair<std::string, std::string>, ItemStock> items;
   auto item = [&items](std::string_view site, std::string_view gtin) -> ItemStock& {
@@ -104,14 +44,14 @@ Result<InventorySnapshot> read_inventory(storage::Database& db, const InventoryF
 
   auto s = each_row(db,
                     "SELECT site, gtin, lot, on_hand, staged, returned_uninspected, damaged, disposed, refurbish, shipped,"
-                    " handed_over, written_off FROM stock WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR gtin = ?2)"
+                    " handed_over, written_off FROM stock WHERE (CAST(?1 AS TEXT) IS NULL OR site = ?1) AND (CAST(?2 AS TEXT) IS NULL OR gtin = ?2)"
                     " ORDER BY site, gtin, lot",
-                    filter, [&](storage::Statement& st) {
-                      ItemStock& i = item(st.column_text(0), st.column_text(1));
+                    filter, [&](const SqlRow& st) {
+                      ItemStock& i = item(st.text_at(0), st.text_at(1));
                       LotStock l;
-                      l.lot = std::string(st.column_text(2));
+                      l.lot = std::string(st.text_at(2));
                       for (std::size_t b = 0; b < l.buckets.size(); ++b) {
-                        l.buckets[b] = st.column_int(static_cast<int>(b) + 3);
+                        l.buckets[b] = st.int_at(static_cast<int>(b) + 3);
                         i.total[b] += l.buckets[b];
                       }
                       i.lots.push_back(std::move(l));
@@ -119,33 +59,33 @@ Result<InventorySnapshot> read_inventory(storage::Database& db, const InventoryF
   if (!s) return s.error();
   s = each_row(db,
                "SELECT site, gtin, channel, sum(remaining) FROM reservations"
-               " WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR gtin = ?2) GROUP BY site, gtin, channel",
-               filter, [&](storage::Statement& st) {
-                 ItemStock& i = item(st.column_text(0), st.column_text(1));
-                 const std::int64_t n = st.column_int(3);
+               " WHERE (CAST(?1 AS TEXT) IS NULL OR site = ?1) AND (CAST(?2 AS TEXT) IS NULL OR gtin = ?2) GROUP BY site, gtin, channel",
+               filter, [&](const SqlRow& st) {
+                 ItemStock& i = item(st.text_at(0), st.text_at(1));
+                 const std::int64_t n = st.int_at(3);
                  i.reserved += n;
-                 i.by_channel[std::string(st.column_text(2))] += n;
+                 i.by_channel[std::string(st.text_at(2))] += n;
                });
   if (!s) return s.error();
   s = each_row(db,
                "SELECT site, gtin, lot, short, device, seq, event_id, task, channel, time, prev_device, prev_task,"
-               " prev_channel, prev_event_id FROM oversells WHERE (?1 IS NULL OR site = ?1) AND (?2 IS NULL OR gtin = ?2)"
+               " prev_channel, prev_event_id FROM oversells WHERE (CAST(?1 AS TEXT) IS NULL OR site = ?1) AND (CAST(?2 AS TEXT) IS NULL OR gtin = ?2)"
                " ORDER BY oversell_id",
-               filter, [&](storage::Statement& st) {
+               filter, [&](const SqlRow& st) {
                  OversellRecord o;
-                 o.site = std::string(st.column_text(0));
-                 o.gtin = std::string(st.column_text(1));
-                 o.lot = std::string(st.column_text(2));
-                 o.short_qty = st.column_int(3);
-                 o.device = std::string(st.column_text(4));
-                 o.seq = st.column_int(5);
-                 o.event_id = std::string(st.column_text(6));
-                 o.task = std::string(st.column_text(7));
-                 o.channel = std::string(st.column_text(8));
-                 if (!st.column_is_null(9)) o.time = std::string(st.column_text(9));
-                 if (!st.column_is_null(10)) {
-                   o.previous = OversellRecord::Previous{std::string(st.column_text(10)), std::string(st.column_text(11)),
-                                                         std::string(st.column_text(12)), std::string(st.column_text(13))};
+                 o.site = std::string(st.text_at(0));
+                 o.gtin = std::string(st.text_at(1));
+                 o.lot = std::string(st.text_at(2));
+                 o.short_qty = st.int_at(3);
+                 o.device = std::string(st.text_at(4));
+                 o.seq = st.int_at(5);
+                 o.event_id = std::string(st.text_at(6));
+                 o.task = std::string(st.text_at(7));
+                 o.channel = std::string(st.text_at(8));
+                 if (!st.is_null(9)) o.time = std::string(st.text_at(9));
+                 if (!st.is_null(10)) {
+                   o.previous = OversellRecord::Previous{std::string(st.text_at(10)), std::string(st.text_at(11)),
+                                                         std::string(st.text_at(12)), std::string(st.text_at(13))};
                  }
                  snap.oversells.push_back(std::move(o));
                });

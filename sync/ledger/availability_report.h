@@ -24,10 +24,10 @@
 // - oversells: in the order they happened (filtered like items).
 // Returned units are not on_hand until a return.inspected restock.
 //
-// Errors of read_inventory(): "schema_too_old" (the database has no projection yet: open it
-// read-write once, e.g. `scanedge-ledger run`, to migrate), "projection_pending" (the
-// migration's replay has not committed), storage codes.
-// Threading: uses the given connection only; the caller serialises access.
+// read_inventory() reads the projection's tables through the SqlSession seam (SQLite or
+// PostgreSQL); the caller holds a read transaction for one consistent snapshot and checks
+// that the projection exists (LedgerStore::inventory() does both). Errors: storage codes.
+// Threading: uses the given session only; the caller serialises access.
 #pragma once
 
 #include <array>
@@ -40,7 +40,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edge/core/result.h"
-#include "edge/storage/sqlite_db.h"
+#include "sync/ledger/sql_session.h"
 #include "sync/ledger/channel_policy.h"
 
 namespace scanedge::ledger {
@@ -94,8 +94,8 @@ struct InventoryFilter {
   std::optional<std::string> gtin;  // GTIN-14
 };
 
-// One consistent read (one read transaction) of the projection.
-Result<InventorySnapshot> read_inventory(storage::Database& db, const InventoryFilter& filter);
+// Reads the projection (see above).
+Result<InventorySnapshot> read_inventory(SqlSession& db, const InventoryFilter& filter);
 
 // The report described above; `policy` may be null (no policy file).
 nlohmann::ordered_json availability_json(const InventorySnapshot& snapshot, const ChannelPolicy* policy);

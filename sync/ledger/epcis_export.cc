@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <utility>
 
 #include "edge/core/event_id.h"
+#include "sync/ledger/clock_placement.h"
 
 namespace scanedge::ledger::epcis {
 
@@ -22,8 +24,16 @@ Result<ExportStats> write_document(LedgerStore& store, const ExportOptions& opti
       << "],\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\",\"creationDate\":" << json(creation).dump()
       << ",\"epcisBody\":{\"eventList\":[";
   constexpr std::size_t kPage = 1000;
+  std::optional<sync::DeviceAddress> placer_of;
+  ClockPlacer placer;
   for (const StreamState& s : *states) {
     if (options.site && s.address.site != *options.site) continue;
+    if (!placer_of || *placer_of != s.address) {  // states are grouped by device
+      auto p = device_placer(store, s.address);
+      if (!p) return p.error();
+      placer = std::move(*p);
+      placer_of = s.address;
+    }
     std::int64_t cursor = 0;
     for (;;) {
       auto page = store.events(s.address, s.stream, cursor, kPage);
@@ -42,6 +52,10 @@ Result<ExportStats> write_document(LedgerStore& store, const ExportOptions& opti
         }
         switch (m->kind) {
           case Mapped::Kind::epcis_event:
+            if (const Placement p = placer.place(std::string_view(a.body)); p.kind == Placement::Kind::placed) {
+              m->event["eventTime"] = *p.time;  // unsynced device clock, placed by a synced event
+              ++stats.placed;
+            }
             if (stats.exported > 0) out << ',';
             out << m->event.dump();
             ++stats.exported;

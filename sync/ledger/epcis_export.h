@@ -10,8 +10,11 @@
 // Input: the applied device events (edge/tasks/WORK_MODEL.md is the contract for their
 // bodies). Every exported event has:
 //   eventID             "urn:uuid:<event id>" (the device's UUIDv7, globally unique);
-//   eventTime           the event's "time" (RFC 3339, as stamped on the device; a device
-//                       with an unsynced clock exports its own wall time as is);
+//   eventTime           the event's "time" (RFC 3339, as stamped on the device), except
+//                       for an event stamped with an unsynced clock ("clock":"unsynced")
+//                       that a synced event of the same device and boot places
+//                       (clock_placement.h): its placed time, UTC with milliseconds. An
+//                       unsynced event nothing places exports its own time as is;
 //   eventTimeZoneOffset "+00:00" (devices stamp UTC);
 //   readPoint           {"id":"urn:scanedge:site:{site}:device:{device}"}: the device is
 //                       where the observation happened (sites have no SGLNs in scanedge);
@@ -146,6 +149,7 @@ struct ExportStats {
   std::map<std::string, std::int64_t> unknown_types;
   std::vector<std::string> problems;  // one line per skipped unusable event (first 100 kept)
   std::int64_t problem_count = 0;
+  std::int64_t placed = 0;  // exported events whose eventTime is a placed time (unsynced clock)
 };
 
 // Writes the document to `out` (compact JSON, then "\n"). Error: storage codes from the

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "sync/ledger/sqlite_session.h"
+
 namespace scanedge::ledger {
 
 namespace {
@@ -349,84 +351,35 @@ Plan make_plan(std::string_view type, const json& ev) {
   return p;
 }
 
-template <class T>
-void bind_one(storage::Statement& s, int i, const T& v) {
-  if constexpr (std::is_same_v<T, std::optional<std::string>>) {
-    if (v) {
-      s.bind(i, std::string_view(*v));
-    } else {
-      s.bind_null(i);
-    }
-  } else if constexpr (std::is_integral_v<T>) {
-    s.bind(i, static_cast<std::int64_t>(v));
-  } else {
-    s.bind(i, std::string_view(v));
-  }
-}
-
-inline void bind_all(storage::Statement&, int) {}
-template <class T, class... Rest>
-void bind_all(storage::Statement& s, int i, const T& v, const Rest&... rest) {
-  bind_one(s, i, v);
-  bind_all(s, i + 1, rest...);
-}
-
 }  // namespace
 
 struct InventoryProjection::Impl {
-  storage::Database& db;
-  std::map<const char*, storage::Statement> cache;  // keyed by the SQL literal's address
+  SqlSession& db;
 
-  explicit Impl(storage::Database& d) : db(d) {}
-
-  Result<storage::Statement*> statement(const char* sql) {
-    auto it = cache.find(sql);
-    if (it == cache.end()) {
-      auto st = db.prepare(sql);
-      if (!st) return st.error();
-      it = cache.emplace(sql, std::move(*st)).first;
-    }
-    it->second.reset();
-    return &it->second;
-  }
+  explicit Impl(SqlSession& d) : db(d) {}
 
   template <class... A>
   Status run(const char* sql, const A&... args) {
-    auto st = statement(sql);
-    if (!st) return st.error();
-    bind_all(**st, 1, args...);
-    auto s = (*st)->run();
-    (*st)->reset();
-    return s;
+    return db.run(sql, args...);
   }
 
   // First column of the first row, nullopt when no row.
   template <class... A>
   Result<std::optional<std::int64_t>> query_int(const char* sql, const A&... args) {
-    auto st = statement(sql);
-    if (!st) return st.error();
-    bind_all(**st, 1, args...);
-    auto row = (*st)->step();
-    if (!row) {
-      (*st)->reset();
-      return row.error();
-    }
-    std::optional<std::int64_t> out;
-    if (*row) out = (*st)->column_int(0);
-    (*st)->reset();
-    return out;
+    return db.query_int(sql, args...);
   }
 
   Status add_stock(const std::string& site, const std::string& gtin, const std::string& lot, const Deltas& d) {
     static constexpr const char* kSql =
         "INSERT INTO stock(site, gtin, lot, on_hand, staged, returned_uninspected, damaged, disposed, refurbish,"
         " shipped, handed_over, written_off) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT(site, gtin, lot) DO UPDATE SET on_hand = on_hand + excluded.on_hand,"
-        " staged = staged + excluded.staged,"
-        " returned_uninspected = returned_uninspected + excluded.returned_uninspected,"
-        " damaged = damaged + excluded.damaged, disposed = disposed + excluded.disposed,"
-        " refurbish = refurbish + excluded.refurbish, shipped = shipped + excluded.shipped,"
-        " handed_over = handed_over + excluded.handed_over, written_off = written_off + excluded.written_off";
+        " ON CONFLICT(site, gtin, lot) DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand,"
+        " staged = stock.staged + excluded.staged,"
+        " returned_uninspected = stock.returned_uninspected + excluded.returned_uninspected,"
+        " damaged = stock.damaged + excluded.damaged, disposed = stock.disposed + excluded.disposed,"
+        " refurbish = stock.refurbish + excluded.refurbish, shipped = stock.shipped + excluded.shipped,"
+        " handed_over = stock.handed_over + excluded.handed_over,"
+        " written_off = stock.written_off + excluded.written_off";
     return run(kSql, site, gtin, lot, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8]);
   }
 
@@ -434,14 +387,15 @@ struct InventoryProjection::Impl {
                       std::int64_t qty) {
     return run(
         "INSERT INTO task_progress(site, device, task, line, done) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT(site, device, task, line) DO UPDATE SET done = done + excluded.done",
+        " ON CONFLICT(site, device, task, line) DO UPDATE SET done = task_progress.done + excluded.done",
         site, device, task, line, qty);
   }
 
   Status take_reservation(const std::string& site, const std::string& device, const std::string& task,
                           std::int64_t line, std::int64_t qty) {
     return run(
-        "UPDATE reservations SET remaining = max(0, remaining - ?) WHERE site = ? AND device = ? AND task = ? AND line = ?",
+        "UPDATE reservations SET remaining = CASE WHEN remaining > ?1 THEN remaining - ?1 ELSE 0 END"
+        " WHERE site = ?2 AND device = ?3 AND task = ?4 AND line = ?5",
         qty, site, device, task, line);
   }
 
@@ -469,19 +423,14 @@ struct InventoryProjection::Impl {
     const std::int64_t on_hand = before->value_or(0);
     const std::string event_id(id);
     if (on_hand < p.qty) {
-      auto st = statement("SELECT device, task, channel, event_id FROM last_consumer WHERE site = ? AND gtin = ?");
-      if (!st) return st.error();
-      bind_all(**st, 1, a.site, p.item.gtin);
-      auto row = (*st)->step();
-      if (!row) {
-        (*st)->reset();
-        return row.error();
-      }
       std::array<std::optional<std::string>, 4> prev;
-      if (*row) {
-        for (int i = 0; i < 4; ++i) prev[static_cast<std::size_t>(i)] = std::string((*st)->column_text(i));
-      }
-      (*st)->reset();
+      auto st = db.each(
+          "SELECT device, task, channel, event_id FROM last_consumer WHERE site = ? AND gtin = ?",
+          [&](const SqlRow& r) {
+            for (int i = 0; i < 4; ++i) prev[static_cast<std::size_t>(i)] = std::string(r.text_at(i));
+          },
+          a.site, p.item.gtin);
+      if (!st) return st;
       const std::int64_t short_qty = p.qty - std::max<std::int64_t>(0, on_hand);
       if (auto s = run(
               "INSERT INTO oversells(site, gtin, lot, short, device, seq, event_id, task, channel, time,"
@@ -511,19 +460,10 @@ struct InventoryProjection::Impl {
       if (!have) return have.error();
       buckets.emplace_back(lot, have->value_or(0));
     } else {
-      auto st = statement("SELECT lot, on_hand FROM stock WHERE site = ? AND gtin = ? AND on_hand > 0 ORDER BY lot");
-      if (!st) return st.error();
-      bind_all(**st, 1, site, gtin);
-      for (;;) {
-        auto row = (*st)->step();
-        if (!row) {
-          (*st)->reset();
-          return row.error();
-        }
-        if (!*row) break;
-        buckets.emplace_back(std::string((*st)->column_text(0)), (*st)->column_int(1));
-      }
-      (*st)->reset();
+      auto st = db.each(
+          "SELECT lot, on_hand FROM stock WHERE site = ? AND gtin = ? AND on_hand > 0 ORDER BY lot",
+          [&](const SqlRow& r) { buckets.emplace_back(std::string(r.text_at(0)), r.int_at(1)); }, site, gtin);
+      if (!st) return st;
     }
     std::int64_t left = qty;
     for (const auto& [bucket_lot, on_hand] : buckets) {
@@ -542,17 +482,11 @@ struct InventoryProjection::Impl {
   Status short_lines(const sync::DeviceAddress& a, const Plan& p) {
     for (const ShortLine& l : p.shorts) {
       // The reserved lot of the line, when the line asked for one.
-      auto st = statement("SELECT lot FROM reservations WHERE site = ? AND device = ? AND task = ? AND line = ?");
-      if (!st) return st.error();
-      bind_all(**st, 1, a.site, a.device, p.task, l.line);
-      auto row = (*st)->step();
-      if (!row) {
-        (*st)->reset();
-        return row.error();
-      }
       std::string lot;
-      if (*row) lot = std::string((*st)->column_text(0));
-      (*st)->reset();
+      auto st = db.each(
+          "SELECT lot FROM reservations WHERE site = ? AND device = ? AND task = ? AND line = ?",
+          [&](const SqlRow& r) { lot = std::string(r.text_at(0)); }, a.site, a.device, p.task, l.line);
+      if (!st) return st;
       if (auto s = take_reservation(a.site, a.device, p.task, l.line, l.qty); !s) return s;
       if (auto s = add_progress(a.site, a.device, p.task, l.line, l.qty); !s) return s;
       if (auto s = write_off(a.site, l.gtin, lot, l.qty); !s) return s;
@@ -582,7 +516,7 @@ struct InventoryProjection::Impl {
   }
 };
 
-InventoryProjection::InventoryProjection(storage::Database& db) : impl_(std::make_unique<Impl>(db)) {}
+InventoryProjection::InventoryProjection(SqlSession& db) : impl_(std::make_unique<Impl>(db)) {}
 InventoryProjection::~InventoryProjection() = default;
 
 Result<ProjectionResult> InventoryProjection::apply(const sync::DeviceAddress& address, Stream stream, std::int64_t seq,
@@ -612,8 +546,9 @@ Result<ProjectionResult> InventoryProjection::apply(const sync::DeviceAddress& a
                  address.site, address.device, to_string(stream), seq, id, type, problem);
   }
   if (auto s = impl_->run(
-          "INSERT OR REPLACE INTO projection_skipped(site, device, stream, seq, event_id, type, problem)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?)",
+          "INSERT INTO projection_skipped(site, device, stream, seq, event_id, type, problem)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(site, device, stream, seq) DO UPDATE SET"
+          " event_id = excluded.event_id, type = excluded.type, problem = excluded.problem",
           address.site, address.device, std::string(to_string(stream)), seq, std::string(id), std::string(type), problem);
       !s) {
     return s.error();
@@ -632,7 +567,8 @@ Result<std::int64_t> replay_applied_events(storage::Database& db) {
   if (!pending) return pending.error();
   if (!pending->has_value() || **pending == 0) return std::int64_t{0};
 
-  InventoryProjection projection(db);
+  SqliteSession session(db);
+  InventoryProjection projection(session);
   auto q = db.prepare(
       "SELECT s.site, s.device, e.seq, e.id, e.type, e.body FROM applied_events e"
       " JOIN streams s ON s.stream_key = e.stream_key WHERE s.stream = 'exec' ORDER BY e.rowid");

@@ -41,9 +41,15 @@
 // An event with a bad or missing field changes nothing: apply() reports it as skipped
 // (and records it in projection_skipped); it never fails the ledger's apply.
 //
+// The SQL runs over the SqlSession seam (sql_session.h): the same code projects into SQLite
+// and PostgreSQL. On PostgreSQL with several ledger processes, the caller serialises the
+// projection of one site (the store takes a per-site advisory lock in its apply
+// transaction), so the read-then-write steps (oversell check, write-offs) see every
+// earlier commit.
+//
 // Errors: storage codes only (the caller's transaction must then be rolled back).
-// Threading: one InventoryProjection per Database, used by the thread that owns it; it
-// must not outlive the Database.
+// Threading: one InventoryProjection per session, used by the thread that owns it; it
+// must not outlive the session.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +60,7 @@
 #include "edge/core/result.h"
 #include "edge/core/stream.h"
 #include "edge/storage/sqlite_db.h"
+#include "sync/ledger/sql_session.h"
 #include "sync/protocol/topics.h"
 
 namespace scanedge::ledger {
@@ -66,7 +73,7 @@ struct ProjectionResult {
 
 class InventoryProjection {
  public:
-  explicit InventoryProjection(storage::Database& db);
+  explicit InventoryProjection(SqlSession& db);
   ~InventoryProjection();
   InventoryProjection(const InventoryProjection&) = delete;
   InventoryProjection& operator=(const InventoryProjection&) = delete;

@@ -181,6 +181,12 @@ void LedgerService::process(std::deque<Message>& group) {
     delta.events_applied += static_cast<std::uint64_t>(o.applied);
     delta.duplicates += static_cast<std::uint64_t>(o.duplicates);
     delta.unprojected += static_cast<std::uint64_t>(o.unprojected);
+    delta.shed += static_cast<std::uint64_t>(o.shed);
+    if (o.shed > 0) {
+      spdlog::info("ledger: {}/{} {}: the device shed telemetry seqs {}..{} at its outbox cap (never coming)",
+                   b.address.site, b.address.device, to_string(b.stream), o.acked_through - o.shed - o.applied + 1,
+                   o.acked_through - o.applied);
+    }
     if (o.expect) {
       ++delta.gaps;
       spdlog::info("ledger: gap from {}/{} {}: got seq {}..{}, expecting {}", b.address.site, b.address.device,
@@ -204,6 +210,7 @@ void LedgerService::process(std::deque<Message>& group) {
     stats_.events_applied += delta.events_applied;
     stats_.duplicates += delta.duplicates;
     stats_.unprojected += delta.unprojected;
+    stats_.shed += delta.shed;
     stats_.gaps += delta.gaps;
   }
   for (const Pending& p : acks) publish_ack(*p.address, p.ack);

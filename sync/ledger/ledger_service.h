@@ -52,6 +52,7 @@ struct ServiceStats {
   std::uint64_t duplicates = 0;       // events received again, not applied again
   std::uint64_t unprojected = 0;      // applied events the inventory projection skipped (unusable fields)
   std::uint64_t gaps = 0;             // batches that met a gap
+  std::uint64_t shed = 0;             // telemetry seqs devices declared shed (shed_through)
   std::uint64_t storage_failures = 0;
   std::uint64_t acks_published = 0;
   std::uint64_t ack_failures = 0;     // acks the transport refused

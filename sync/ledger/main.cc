@@ -3,29 +3,60 @@
 // Command-line contract (exit status 0 = success, 1 = runtime failure with a message on
 // stderr, 2 = bad usage; all logs go to stderr, machine output to stdout):
 //
-//   scanedge-ledger run --broker URI --db PATH [--client-id ID] [--max-payload BYTES]
+// DB, everywhere below: a SQLite file PATH, or a PostgreSQL connection URI
+// "postgresql://[user[:password]@][host][:port]/dbname[?param=value&...]" (also
+// "postgres://"; libpq's URI syntax, e.g. postgresql:///ledger?host=/run/postgresql for a
+// unix socket, sslmode=verify-full for TLS). PostgreSQL lets several `run` processes share
+// one database (sync/ledger/SCALE_OUT.md); passwords are never logged. The PGPASSWORD /
+// ~/.pgpass mechanisms of libpq work too.
+//
+//   scanedge-ledger run --broker URI --db DB [--client-id ID] [--max-payload BYTES]
+//                       [--ca-file PEM --cert-file PEM --key-file PEM] [--session-expiry SECONDS]
 //       Subscribes to $share/ledger/scanedge/v1/+/+/events/+ (QoS 1, persistent session:
 //       clean_session=false, client id default "scanedge-ledger"), applies every batch
-//       exactly once and in seq order into the SQLite database PATH (created when missing;
-//       WAL, synchronous=FULL: durable before the ack), and publishes cumulative acks
-//       (QoS 1) on scanedge/v1/{site}/{device}/ack/{stream}, with "expect" after a gap.
+//       exactly once and in seq order into DB (SQLite: created when missing; WAL,
+//       synchronous=FULL. PostgreSQL: schema created when missing; COMMIT. Durable before
+//       the ack either way), and publishes cumulative acks (QoS 1) on
+//       scanedge/v1/{site}/{device}/ack/{stream}, with "expect" after a gap.
 //       Bad messages are logged and ignored. Runs until SIGTERM or SIGINT, then exits 0.
+//       --client-id: must differ between ledger processes sharing the subscription; it is
+//       also recorded as "applied_by" on every event this process applies.
 //       --max-payload: largest batch payload accepted, bytes (default 4194304).
+//       --ca-file, --cert-file, --key-file: TLS to the broker (ssl:// or mqtts:// URI): the
+//       CA bundle the broker's certificate must chain to, and the client certificate and
+//       key (both or neither; the key must not be readable by group or others).
+//       Under systemd (Type=notify) it sends READY=1 once the database is open and the
+//       subscription is started, STATUS= lines ("online, 12 batches, 340 events applied, 0
+//       rejected"), and, with WatchdogSec=, WATCHDOG=1 pings while the apply worker is not
+//       stuck (nothing received waits for more than half the watchdog period with no
+//       progress). Logs go to stderr with sd-daemon priority prefixes ("<4>...") when stderr
+//       is the journal, with timestamps otherwise.
+//       --session-expiry: how long the broker keeps this ledger's session (and queues its
+//       share of the subscription) after a disconnect (MQTT 5; default 604800). With
+//       several ledgers, a short expiry (e.g. 30) lets the broker drop a dead member's share
+//       sooner (sync/ledger/SCALE_OUT.md); the devices resend what was not acked either way.
 //
-//   scanedge-ledger query --db PATH
+//   scanedge-ledger query --db DB
 //       Prints exactly one JSON object, sorted by site then device, streams present only
-//       when seen:
+//       when seen; "shed" only when the device shed telemetry (shed_through):
 //       {"devices":[{"site":"s1","device":"d1","streams":{"exec":{"applied":N,"last_seq":N},
-//                                                         "telemetry":{"applied":N,"last_seq":N}}}]}
+//                                                         "telemetry":{"applied":N,"last_seq":N,"shed":N}}}]}
 //       A missing, unreadable or non-ledger database: exit 1.
 //
-//   scanedge-ledger events --db PATH --site S --device D --stream exec|telemetry
+//   scanedge-ledger events --db DB --site S --device D --stream exec|telemetry
 //                          [--after SEQ] [--limit N]
 //       Prints the applied events with seq > SEQ (default 0), at most N (default: all), in
 //       seq order, one JSON object per line:
-//       {"seq":N,"id":"...","type":"...","applied_at":"...","event":{...the event as received...}}
+//       {"seq":N,"id":"...","type":"...","applied_at":"...","apply_order":N,"applied_by":"...",
+//        "placed_time":"..."|null,"placement":"synced"|"placed"|"unplaced",
+//        "event":{...the event as received...}}
+//       apply_order increases with every event applied to the database (across devices);
+//       applied_by is the --client-id of the ledger process that applied it. placed_time:
+//       the event's time, or, for an event stamped with an unsynced clock, the time a synced
+//       event of the same device and boot gives it through the monotonic clock ("placed");
+//       "unplaced" when nothing places it (its own time is shown; sync/ledger/clock_placement.h).
 //
-//   scanedge-ledger export --epcis --db PATH [--site S] [--out FILE]
+//   scanedge-ledger export --epcis --db DB [--site S] [--out FILE]
 //       Writes one EPCIS 2.0 JSON-LD document (EPCISDocument) of the applied physical
 //       observations (picks, packs, closed cartons, receipts, returns and inspections,
 //       pickups, shipments, put-backs, damage) as ObjectEvents and AggregationEvents
@@ -42,7 +73,7 @@
 //       scanedge/v1/{S}/{D}/tasks and exits 0 once the broker confirmed it (PUBACK).
 //       Invalid document, unreachable broker or no confirmation within 15 s: exit 1.
 //
-//   scanedge-ledger availability --db PATH [--policy FILE] [--site S] [--gtin G]
+//   scanedge-ledger availability --db DB [--policy FILE] [--site S] [--gtin G]
 //       Prints exactly one JSON object: the inventory projected from the applied events
 //       (stock buckets per site and GTIN and per lot, open task reservations, availability
 //       per channel) and the oversells, sorted by site then GTIN (contract:
@@ -64,8 +95,10 @@
 //       file:line:column: what) or bad option: exit 2; a missing or non-ledger database, or
 //       one never opened read-write since the projection was added: exit 1.
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -78,11 +111,12 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "edge/core/journal_log.h"
 #include "sync/ledger/availability_report.h"
 #include "sync/ledger/channel_policy.h"
+#include "sync/ledger/clock_placement.h"
 #include "sync/ledger/epcis_export.h"
 #include "sync/ledger/ledger_service.h"
 #include "sync/ledger/ledger_store.h"
@@ -96,13 +130,51 @@ using namespace scanedge;
 using nlohmann::json;
 
 int fail(const std::string& message) {
-  std::cerr << "scanedge-ledger: " << message << "\n";
+  std::cerr << logging::stderr_prefix(spdlog::level::err) << "scanedge-ledger: " << message << "\n";
   return 1;
 }
 
 int fail(const Error& e) { return fail(e.code + ": " + e.message); }
 
-int cmd_run(const std::string& broker, const std::string& db, const std::string& client_id, std::size_t max_payload) {
+// The watchdog's view of the apply worker, from its counters alone: it is stuck when a
+// message was received and the worker has made no progress (batch applied, message
+// rejected, storage failure) for `limit` since.
+class WorkerProgress {
+ public:
+  explicit WorkerProgress(std::chrono::milliseconds limit) : limit_(limit) {}
+  bool healthy(const ledger::ServiceStats& st, std::chrono::steady_clock::time_point now) {
+    const std::uint64_t progress = st.batches + st.rejected + st.storage_failures + st.transactions;
+    if (progress != progress_) {
+      progress_ = progress;
+      received_at_progress_ = st.received;
+      waiting_ = false;
+    } else if (st.received > received_at_progress_ && !waiting_) {
+      waiting_ = true;  // something arrived since the worker last moved
+      waiting_since_ = now;
+    }
+    return !waiting_ || now - waiting_since_ < limit_;
+  }
+
+ private:
+  std::chrono::milliseconds limit_;
+  std::uint64_t progress_ = 0;
+  std::uint64_t received_at_progress_ = 0;
+  bool waiting_ = false;
+  std::chrono::steady_clock::time_point waiting_since_{};
+};
+
+std::string status_line(bool online, const ledger::ServiceStats& st) {
+  return std::string(online ? "online" : "offline") + ", " + std::to_string(st.batches) + " batches, " +
+         std::to_string(st.events_applied) + " events applied, " + std::to_string(st.rejected) + " rejected";
+}
+
+struct BrokerTls {
+  std::string ca_file, cert_file, key_file;
+  std::int64_t session_expiry_s = 604800;
+};
+
+int cmd_run(const std::string& broker, const std::string& db, const std::string& client_id, std::size_t max_payload,
+            const BrokerTls& tls) {
   // Block the stop signals in every thread (inherited by the ones created below); main
   // waits for them with sigtimedwait.
   sigset_t stop_signals;
@@ -111,8 +183,12 @@ int cmd_run(const std::string& broker, const std::string& db, const std::string&
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto store = ledger::LedgerStore::open(ledger::LedgerOptions{db, "full", nullptr});
+  ledger::LedgerOptions lo;
+  lo.synchronous = "full";
+  lo.instance = client_id;
+  auto store = ledger::open_ledger(db, lo);
   if (!store) return fail(store.error());
+  const std::string where = std::string((*store)->backend()) + " " + (*store)->path();  // password redacted
 
   sync::MqttOptions mo;
   mo.uri = broker;
@@ -120,8 +196,14 @@ int cmd_run(const std::string& broker, const std::string& db, const std::string&
   mo.clean_session = false;
   mo.keepalive = std::chrono::seconds(30);
   mo.max_inflight = 1024;
+  mo.ca_file = tls.ca_file;
+  mo.cert_file = tls.cert_file;
+  mo.key_file = tls.key_file;
+  mo.session_expiry = std::chrono::seconds(tls.session_expiry_s);
   sync::PahoTransport transport(mo);
-  transport.on_connection([&broker](bool up) {
+  std::atomic<bool> online{false};
+  transport.on_connection([&broker, &online](bool up) {
+    online = up;
     if (up) {
       spdlog::info("ledger: connected to {}", broker);
     } else {
@@ -133,35 +215,51 @@ int cmd_run(const std::string& broker, const std::string& db, const std::string&
   so.max_payload_bytes = max_payload;
   ledger::LedgerService service(transport, **store, so);
   if (auto s = service.start(); !s) return fail(s.error());
-  spdlog::info("ledger: running (db {}, broker {}, client id {})", db, broker, client_id);
+  spdlog::info("ledger: running (db {}, broker {}, client id {})", where, broker, client_id);
+  sd_notify(0, "READY=1");
 
+  std::uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  WorkerProgress worker(std::chrono::milliseconds(watchdog ? watchdog_usec / 2000 : 30000));
+  std::string last_status;
   auto last_log = std::chrono::steady_clock::now();
   for (;;) {
-    timespec ts{1, 0};
+    timespec ts{0, 500 * 1000 * 1000};
     const int sig = sigtimedwait(&stop_signals, nullptr, &ts);
     if (sig == SIGTERM || sig == SIGINT) {
       spdlog::info("ledger: signal {} received, stopping", sig);
       break;
     }
+    {
+      const auto st = service.stats();
+      if (worker.healthy(st, std::chrono::steady_clock::now()) && watchdog) sd_notify(0, "WATCHDOG=1");
+      const std::string line = status_line(online, st);
+      if (line != last_status) {
+        sd_notifyf(0, "STATUS=%s", line.c_str());
+        last_status = line;
+      }
+    }
     if (std::chrono::steady_clock::now() - last_log >= std::chrono::seconds(30)) {
       last_log = std::chrono::steady_clock::now();
       const auto st = service.stats();
       spdlog::info("ledger: {} batches, {} events applied ({} not projected into stock), {} duplicates, {} gaps, {} "
-                   "rejected, {} acks",
-                   st.batches, st.events_applied, st.unprojected, st.duplicates, st.gaps, st.rejected, st.acks_published);
+                   "telemetry seqs shed by devices, {} rejected, {} acks",
+                   st.batches, st.events_applied, st.unprojected, st.duplicates, st.gaps, st.shed, st.rejected,
+                   st.acks_published);
     }
   }
+  sd_notify(0, "STOPPING=1");
   service.stop();
   const auto st = service.stats();
-  spdlog::info("ledger: stopped: {} messages, {} batches in {} transactions, {} events applied, {} duplicates, {} gaps, {} rejected, "
-               "{} storage failures, {} acks published, {} ack failures",
-               st.received, st.batches, st.transactions, st.events_applied, st.duplicates, st.gaps, st.rejected, st.storage_failures,
-               st.acks_published, st.ack_failures);
+  spdlog::info("ledger: stopped: {} messages, {} batches in {} transactions, {} events applied, {} duplicates, {} gaps, "
+               "{} telemetry seqs shed by devices, {} rejected, {} storage failures, {} acks published, {} ack failures",
+               st.received, st.batches, st.transactions, st.events_applied, st.duplicates, st.gaps, st.shed, st.rejected,
+               st.storage_failures, st.acks_published, st.ack_failures);
   return 0;
 }
 
 int cmd_query(const std::string& db) {
-  auto store = ledger::LedgerStore::open_read_only(db);
+  auto store = ledger::open_ledger_read_only(db);
   if (!store) return fail(store.error());
   auto states = (*store)->states();
   if (!states) return fail(states.error());
@@ -170,7 +268,9 @@ int cmd_query(const std::string& db) {
     if (devices.empty() || devices.back()["site"] != s.address.site || devices.back()["device"] != s.address.device) {
       devices.push_back({{"site", s.address.site}, {"device", s.address.device}, {"streams", json::object()}});
     }
-    devices.back()["streams"][std::string(to_string(s.stream))] = {{"applied", s.applied}, {"last_seq", s.last_seq}};
+    json st = {{"applied", s.applied}, {"last_seq", s.last_seq}};
+    if (s.shed != 0) st["shed"] = s.shed;
+    devices.back()["streams"][std::string(to_string(s.stream))] = std::move(st);
   }
   std::cout << json{{"devices", devices}}.dump() << "\n";
   return std::cout.good() ? 0 : 1;
@@ -178,8 +278,10 @@ int cmd_query(const std::string& db) {
 
 int cmd_events(const std::string& db, const sync::DeviceAddress& address, Stream stream, std::int64_t after,
                std::int64_t limit) {
-  auto store = ledger::LedgerStore::open_read_only(db);
+  auto store = ledger::open_ledger_read_only(db);
   if (!store) return fail(store.error());
+  auto placer = ledger::device_placer(**store, address);  // anchors of both streams
+  if (!placer) return fail(placer.error());
   constexpr std::int64_t kPage = 1000;  // bounded memory whatever the ledger holds
   std::int64_t remaining = limit;
   std::int64_t cursor = after;
@@ -189,7 +291,11 @@ int cmd_events(const std::string& db, const sync::DeviceAddress& address, Stream
     if (!page) return fail(page.error());
     for (const ledger::AppliedEvent& e : *page) {
       std::cout << "{\"seq\":" << e.seq << ",\"id\":" << json(e.id).dump() << ",\"type\":" << json(e.type).dump()
-                << ",\"applied_at\":" << json(e.applied_at).dump() << ",\"event\":" << e.body << "}\n";
+                << ",\"applied_at\":" << json(e.applied_at).dump() << ",\"apply_order\":" << e.apply_order
+                << ",\"applied_by\":" << json(e.applied_by).dump();
+      const ledger::Placement p = placer->place(std::string_view(e.body));
+      std::cout << ",\"placed_time\":" << (p.time ? json(*p.time) : json(nullptr)).dump() << ",\"placement\":\""
+                << ledger::to_string(p.kind) << "\",\"event\":" << e.body << "}\n";
       cursor = e.seq;
     }
     const auto got = static_cast<std::int64_t>(page->size());
@@ -201,7 +307,7 @@ int cmd_events(const std::string& db, const sync::DeviceAddress& address, Stream
 }
 
 int cmd_export_epcis(const std::string& db, const std::string& site, const std::string& out_file) {
-  auto store = ledger::LedgerStore::open_read_only(db);
+  auto store = ledger::open_ledger_read_only(db);
   if (!store) return fail(store.error());
   ledger::epcis::ExportOptions options;
   if (!site.empty()) options.site = site;
@@ -229,6 +335,7 @@ int cmd_export_epcis(const std::string& db, const std::string& site, const std::
   std::cerr << ")";
   for (const auto& [type, n] : stats->not_exported) std::cerr << ", " << n << " " << type << " not exported";
   std::cerr << ", " << stats->problem_count << " unusable skipped";
+  if (stats->placed > 0) std::cerr << ", " << stats->placed << " with an unsynced device clock placed";
   for (const auto& [type, n] : stats->unknown_types) std::cerr << ", " << n << " of unknown type " << type << " skipped";
   std::cerr << "\n";
   return 0;
@@ -261,7 +368,7 @@ int cmd_availability(const std::string& db, const std::string& policy_file, cons
     }
     policy = std::move(*p);
   }
-  auto store = ledger::LedgerStore::open_read_only(db);
+  auto store = ledger::open_ledger_read_only(db);
   if (!store) return fail(store.error());
   ledger::InventoryFilter filter;
   if (!site.empty()) filter.site = site;
@@ -276,7 +383,9 @@ int cmd_availability(const std::string& db, const std::string& policy_file, cons
 }  // namespace
 
 int main(int argc, char** argv) {
-  spdlog::set_default_logger(spdlog::stderr_color_mt("scanedge-ledger"));
+  // Human format (spdlog's default pattern, colours on a terminal), or "<4>message" lines
+  // when stderr is the journal.
+  logging::install_stderr_logger("scanedge-ledger", "", true);
 
   CLI::App app{"scanedge-ledger: the central ledger of scanedge (protocol v1)"};
   app.require_subcommand(1);
@@ -291,16 +400,24 @@ int main(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "consume batches, apply them exactly once, publish acks");
   run->add_option("--broker", broker, "MQTT broker URI, e.g. tcp://127.0.0.1:1883")->required();
-  run->add_option("--db", db, "ledger SQLite database (created when missing)")->required();
-  run->add_option("--client-id", client_id, "stable MQTT client id (persistent session)");
+  run->add_option("--db", db, "ledger database: SQLite file (created when missing) or postgresql:// URI")->required();
+  run->add_option("--client-id", client_id, "stable MQTT client id (persistent session), unique per ledger process");
+  BrokerTls tls;
+  run->add_option("--ca-file", tls.ca_file, "TLS: CA bundle (PEM) the broker's certificate must chain to");
+  auto* cert_opt = run->add_option("--cert-file", tls.cert_file, "TLS: client certificate (PEM)");
+  auto* key_opt = run->add_option("--key-file", tls.key_file, "TLS: client private key (PEM), mode 0600");
+  run->add_option("--session-expiry", tls.session_expiry_s, "MQTT 5 session expiry after a disconnect, seconds")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{4294967295LL}));
+  cert_opt->needs(key_opt);
+  key_opt->needs(cert_opt);
   run->add_option("--max-payload", max_payload, "largest accepted batch payload, bytes")
       ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()));
 
   auto* query = app.add_subcommand("query", "print per-device, per-stream applied counts and last seq as JSON");
-  query->add_option("--db", db, "ledger SQLite database")->required();
+  query->add_option("--db", db, "ledger database: SQLite file or postgresql:// URI")->required();
 
   auto* events = app.add_subcommand("events", "print applied events as JSON lines, in seq order");
-  events->add_option("--db", db, "ledger SQLite database")->required();
+  events->add_option("--db", db, "ledger database: SQLite file or postgresql:// URI")->required();
   events->add_option("--site", site, "site id")->required();
   events->add_option("--device", device, "device id")->required();
   events->add_option("--stream", stream_name, "exec or telemetry")->required()->check(CLI::IsMember({"exec", "telemetry"}));
@@ -316,13 +433,13 @@ int main(int argc, char** argv) {
 
   auto* export_cmd = app.add_subcommand("export", "export applied events as an EPCIS 2.0 JSON-LD document");
   export_cmd->add_flag("--epcis", epcis, "EPCIS 2.0 JSON-LD (the only format)")->required();
-  export_cmd->add_option("--db", db, "ledger SQLite database")->required();
+  export_cmd->add_option("--db", db, "ledger database: SQLite file or postgresql:// URI")->required();
   export_cmd->add_option("--site", site, "only this site");
   export_cmd->add_option("--out", out_file, "write to FILE instead of stdout");
 
   std::string policy_file, gtin;
   auto* availability = app.add_subcommand("availability", "print stock, reservations, channel availability and oversells as JSON");
-  availability->add_option("--db", db, "ledger SQLite database")->required();
+  availability->add_option("--db", db, "ledger database: SQLite file or postgresql:// URI")->required();
   availability->add_option("--policy", policy_file, "channel policy (TOML)");
   availability->add_option("--site", site, "only this site");
   availability->add_option("--gtin", gtin, "only this GTIN (8, 12, 13 or 14 digits)");
@@ -347,7 +464,7 @@ int main(int argc, char** argv) {
         std::cerr << "scanedge-ledger: --client-id must not be empty\n";
         return 2;
       }
-      return cmd_run(broker, db, client_id, max_payload);
+      return cmd_run(broker, db, client_id, max_payload, tls);
     }
     if (query->parsed()) return cmd_query(db);
     if (events->parsed()) {

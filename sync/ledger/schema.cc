@@ -13,7 +13,7 @@ namespace {
 
 using storage::Migration;
 
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "per-(site, device, stream) state, applied events keyed by (stream_key, seq), a joined view",
      "CREATE TABLE streams ("
      " stream_key INTEGER PRIMARY KEY,"
@@ -115,6 +115,9 @@ constexpr std::array<Migration, 2> kMigrations{{
      " value INTEGER NOT NULL"
      ") WITHOUT ROWID;"
      "INSERT INTO projection_meta(key, value) VALUES ('replay_pending', 1);"},
+    {3, "telemetry shed by devices (shed_through) per stream; which ledger instance applied each event",
+     "ALTER TABLE streams ADD COLUMN shed INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE applied_events ADD COLUMN applied_by TEXT NOT NULL DEFAULT '';"},
 }};
 
 }  // namespace

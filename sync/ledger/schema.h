@@ -28,6 +28,13 @@
 // migrate() then projects the events applied before it, in apply order (applied_events
 // rowid), in one transaction that clears the flag.
 //
+// Migration 3 adds streams.shed (telemetry seqs the device declared shed with
+// shed_through: counted in last_seq, never applied) and applied_events.applied_by (the
+// instance name of the ledger process that applied the event; "" for older rows).
+// applied_events' rowid is the apply order (AppliedEvent::apply_order).
+//
+// The PostgreSQL backend has its own schema with the same tables (pg_ledger_store.h).
+//
 // Threading: functions here use the given connection only; the caller serialises access.
 #pragma once
 

@@ -1,7 +1,14 @@
 #include "sync/mqtt/paho_transport.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <random>
 #include <string_view>
 
@@ -59,6 +66,93 @@ Status check_uri(const std::string& uri) {
   return {};
 }
 
+bool tls_scheme(const std::string& uri) {
+  for (const char* s : {"ssl://", "mqtts://", "wss://"}) {
+    if (uri.rfind(s, 0) == 0) return true;
+  }
+  return false;
+}
+
+std::string octal_mode(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
+  return buf;
+}
+
+// Reads up to 1 MiB of a TLS file, refusing what can never work with a message naming the
+// setting, the file and the fix. `key`: also refuse group/other permission bits.
+Status check_tls_file(const char* setting, const std::string& path, bool key) {
+  const std::string what = std::string("mqtt.") + setting + " " + path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int e = errno;
+    return make_error("bad_option", what + " cannot be read: " + std::strerror(e) +
+                                        (e == ENOENT ? " (fix the path or install the file)" : ""));
+  }
+  if (!S_ISREG(st.st_mode)) return make_error("bad_option", what + " is not a regular file");
+  if (key && (st.st_mode & 077) != 0) {
+    const bool readable = (st.st_mode & 044) != 0;
+    return make_error("bad_option", what + (readable ? " is readable by group/others" : " has group/other permissions") +
+                                        " (mode " + octal_mode(st.st_mode) + "): run chmod 600 " + path +
+                                        " (the private key must be accessible by its owner only)");
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int e = errno;
+    return make_error("bad_option", what + " cannot be read: " + std::strerror(e) +
+                                        (e == EACCES ? " (make it readable by the user scanedged runs as)" : ""));
+  }
+  std::string text;
+  char buf[8192];
+  while (text.size() < (1u << 20)) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (!key) {
+    if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      return make_error("bad_option", what + " holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")");
+    }
+    return {};
+  }
+  if (text.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos ||
+      text.find("Proc-Type: 4,ENCRYPTED") != std::string::npos) {
+    return make_error("bad_option", what + " is encrypted with a passphrase, which cannot be supplied: store it "
+                                           "unencrypted with mode 0600 (openssl pkey -in " + path + " -out NEW_FILE)");
+  }
+  if (text.find("PRIVATE KEY-----") == std::string::npos) {
+    return make_error("bad_option", what + " holds no PEM private key (\"-----BEGIN PRIVATE KEY-----\")");
+  }
+  return {};
+}
+
+Status check_tls_options(const MqttOptions& o) {
+  const bool tls = tls_scheme(o.uri);
+  if (!tls) {
+    if (!o.ca_file.empty() || !o.cert_file.empty() || !o.key_file.empty()) {
+      return make_error("bad_option", "mqtt.ca_file/cert_file/key_file are set but mqtt.uri '" + o.uri +
+                                          "' is not TLS: use ssl://host:port");
+    }
+    return {};
+  }
+  if (o.ca_file.empty()) {
+    return make_error("bad_option", "mqtt.uri '" + o.uri + "' is TLS but mqtt.ca_file is not set: name the PEM file "
+                                                         "of the CA that signed the broker's certificate");
+  }
+  if (o.cert_file.empty() != o.key_file.empty()) {
+    return make_error("bad_option", std::string("mqtt.cert_file and mqtt.key_file must be set together (") +
+                                        (o.cert_file.empty() ? "key_file" : "cert_file") + " is set alone)");
+  }
+  if (auto s = check_tls_file("ca_file", o.ca_file, false); !s) return s;
+  if (!o.cert_file.empty()) {
+    if (auto s = check_tls_file("cert_file", o.cert_file, false); !s) return s;
+    if (auto s = check_tls_file("key_file", o.key_file, true); !s) return s;
+  }
+  return {};
+}
+
 // True when Paho failed `t` on the write path (see "Poisoned clients" in the header):
 // completed, neither successfully nor as "operation incomplete" (what Paho reports for
 // messages it drops on a disconnect or destroy, which leaves no dangling pointers).
@@ -81,7 +175,32 @@ std::vector<std::unique_ptr<mqtt::async_client>>& graveyard() {
 
 }  // namespace
 
-PahoTransport::PahoTransport(MqttOptions options) : opts_(std::move(options)) {}
+// What Paho's TLS layer reported, logged once per distinct message (a broker refusing our
+// certificate would otherwise repeat the same line on every backoff attempt).
+struct PahoTransport::TlsErrors {
+  std::mutex mu;
+  std::string last;
+  void report(const std::string& uri, const std::string& msg) {
+    {
+      std::lock_guard lock(mu);
+      if (msg == last) {
+        spdlog::debug("mqtt: TLS with {}: {}", uri, msg);
+        return;
+      }
+      last = msg;
+    }
+    spdlog::warn("mqtt: TLS with {}: {}", uri, msg);
+  }
+  void clear() {
+    std::lock_guard lock(mu);
+    last.clear();
+  }
+};
+
+PahoTransport::PahoTransport(MqttOptions options)
+    : opts_(std::move(options)), tls_errors_(std::make_shared<TlsErrors>()) {}
+
+bool PahoTransport::tls() const { return tls_scheme(opts_.uri); }
 
 PahoTransport::~PahoTransport() { stop(); }
 
@@ -120,7 +239,9 @@ Status PahoTransport::create_client() {
   try {
     auto gate = std::make_shared<CallbackGate>();
     gate->owner = this;
-    auto client = std::make_unique<mqtt::async_client>(opts_.uri, opts_.client_id,
+    // MQTT 5 needs a client created for it; Paho refuses a v5 CONNECT from any other.
+    const mqtt::create_options create(opts_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
+    auto client = std::make_unique<mqtt::async_client>(opts_.uri, opts_.client_id, create,
                                                        static_cast<mqtt::iclient_persistence*>(nullptr));
     client->set_message_callback([gate](mqtt::const_message_ptr m) {
       if (!m) return;
@@ -195,14 +316,35 @@ void PahoTransport::dispose(std::unique_ptr<mqtt::async_client> client, const st
   }
 }
 
+Status PahoTransport::check_options(const MqttOptions& o) {
+  if (auto s = check_uri(o.uri); !s) return s;
+  if (o.client_id.empty()) return make_error("bad_option", "MQTT client_id is empty");
+  if (o.max_inflight < 1) return make_error("bad_option", "MQTT max_inflight must be >= 1");
+  if (o.version != 3 && o.version != 5) {
+    return make_error("bad_option", "mqtt.version " + std::to_string(o.version) + " must be 3 (3.1.1) or 5");
+  }
+  if (o.version == 5) {
+    if (o.receive_maximum < 1 || o.receive_maximum > 65535) {
+      return make_error("bad_option", "mqtt.receive_maximum " + std::to_string(o.receive_maximum) +
+                                          " must be within 1..65535");
+    }
+    if (o.session_expiry.count() < 0 || o.session_expiry.count() > 4294967295LL) {
+      return make_error("bad_option", "mqtt.session_expiry_s must be within 0..4294967295");
+    }
+    if (o.max_packet_bytes > 268435455u) {
+      return make_error("bad_option", "MQTT max_packet_bytes must be at most 268435455 (the MQTT limit)");
+    }
+  }
+  if (auto s = check_tls_options(o); !s) return s;
+  return {};
+}
+
 Status PahoTransport::start() {
   {
     std::lock_guard lock(mu_);
     if (started_) return make_error("already_started", "PahoTransport::start() called twice");
   }
-  if (auto s = check_uri(opts_.uri); !s) return s;
-  if (opts_.client_id.empty()) return make_error("bad_option", "MQTT client_id is empty");
-  if (opts_.max_inflight < 1) return make_error("bad_option", "MQTT max_inflight must be >= 1");
+  if (auto s = check_options(opts_); !s) return s;
   if (auto s = create_client(); !s) return s;
   {
     std::lock_guard lock(mu_);
@@ -252,6 +394,16 @@ void PahoTransport::stop() {
 bool PahoTransport::connected() const { return connected_.load(); }
 
 Status PahoTransport::publish(const std::string& topic, const std::string& payload, int qos, bool retained) {
+  return publish_impl(topic, payload, qos, retained, std::chrono::seconds(0));
+}
+
+Status PahoTransport::publish_expiring(const std::string& topic, const std::string& payload, int qos, bool retained,
+                                       std::chrono::seconds expiry) {
+  return publish_impl(topic, payload, qos, retained, expiry);
+}
+
+Status PahoTransport::publish_impl(const std::string& topic, const std::string& payload, int qos, bool retained,
+                                   std::chrono::seconds expiry) {
   if (qos < 0 || qos > 2) return make_error("bad_option", "QoS " + std::to_string(qos) + " is not 0, 1 or 2");
   if (!connected_.load()) return make_error("not_connected", "MQTT client is not connected to " + opts_.uri);
   std::lock_guard lock(client_mu_);
@@ -275,7 +427,13 @@ Status PahoTransport::publish(const std::string& topic, const std::string& paylo
     }
   }
   try {
-    auto tok = client_->publish(mqtt::make_message(topic, payload, qos, retained));
+    auto msg = mqtt::make_message(topic, payload, qos, retained);
+    if (opts_.version == 5 && expiry.count() > 0) {
+      const auto secs = static_cast<std::uint32_t>(std::min<std::int64_t>(expiry.count(), 4294967295LL));
+      msg->set_properties(mqtt::properties{
+          mqtt::property(mqtt::property::MESSAGE_EXPIRY_INTERVAL, static_cast<std::int32_t>(secs))});
+    }
+    auto tok = client_->publish(msg);
     if (qos > 0 && tok) inflight_.push_back(std::move(tok));
   } catch (const mqtt::exception& e) {
     const int rc = e.get_return_code();
@@ -324,7 +482,7 @@ void PahoTransport::handle_message(const std::string& topic, const std::string& 
 }
 
 bool PahoTransport::await(const std::shared_ptr<mqtt::token>& token, std::chrono::milliseconds timeout,
-                          bool* timed_out) {
+                          bool* timed_out, std::string* error) {
   if (timed_out) *timed_out = false;
   if (!token) return false;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -338,14 +496,17 @@ bool PahoTransport::await(const std::shared_ptr<mqtt::token>& token, std::chrono
       if (std::chrono::steady_clock::now() >= deadline) {
         spdlog::debug("mqtt: operation timed out after {} ms", timeout.count());
         if (timed_out) *timed_out = true;
+        if (error) *error = "no answer within " + std::to_string(timeout.count()) + " ms";
         return false;
       }
     }
   } catch (const mqtt::exception& e) {
     spdlog::debug("mqtt: operation failed: {}", e.what());
+    if (error) *error = e.what();
     return false;
   } catch (const std::exception& e) {
     spdlog::debug("mqtt: operation failed: {}", e.what());
+    if (error) *error = e.what();
     return false;
   }
 }
@@ -370,18 +531,50 @@ bool PahoTransport::try_connect() {
   try {
     mqtt::connect_options co;
     co.set_keep_alive_interval(static_cast<int>(opts_.keepalive.count()));
-    co.set_clean_session(opts_.clean_session);
     const auto secs = std::max<std::int64_t>(1, (opts_.connect_timeout.count() + 999) / 1000);
     co.set_connect_timeout(static_cast<int>(secs));
     co.set_max_inflight(opts_.max_inflight);
     co.set_automatic_reconnect(false);
+    if (opts_.version == 5) {
+      co.set_mqtt_version(MQTTVERSION_5);
+      co.set_clean_session(false);  // a 3.1.1 flag: Paho refuses a v5 CONNECT with it set
+      co.set_clean_start(opts_.clean_session);
+      mqtt::properties props;
+      const auto expiry = opts_.clean_session ? 0 : opts_.session_expiry.count();
+      props.add(mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
+                               static_cast<std::int32_t>(static_cast<std::uint32_t>(expiry))));
+      props.add(mqtt::property(mqtt::property::RECEIVE_MAXIMUM, static_cast<std::int32_t>(opts_.receive_maximum)));
+      if (opts_.max_packet_bytes > 0) {
+        props.add(mqtt::property(mqtt::property::MAXIMUM_PACKET_SIZE,
+                                 static_cast<std::int32_t>(opts_.max_packet_bytes)));
+      }
+      co.set_properties(std::move(props));
+    } else {
+      co.set_mqtt_version(MQTTVERSION_3_1_1);
+      co.set_clean_session(opts_.clean_session);
+    }
     if (!opts_.username.empty()) co.set_user_name(opts_.username);
     if (!opts_.password.empty()) co.set_password(opts_.password);
     if (opts_.will) co.set_will(mqtt::will_options(opts_.will->topic, opts_.will->payload, 1, true));
+    if (tls()) {
+      mqtt::ssl_options ssl;
+      ssl.set_trust_store(opts_.ca_file);          // pinning: only this CA (no system store)
+      if (!opts_.cert_file.empty()) {
+        ssl.set_key_store(opts_.cert_file);
+        ssl.set_private_key(opts_.key_file);
+      }
+      ssl.set_enable_server_cert_auth(true);       // the chain must verify against ca_file
+      ssl.set_verify(true);                        // and name the URI's host (DNS or IP SAN)
+      ssl.set_error_handler([errors = tls_errors_, uri = opts_.uri](const std::string& msg) {
+        errors->report(uri, msg);
+      });
+      co.set_ssl(std::move(ssl));
+    }
     // Paho times the attempt out itself after `secs`; allow a margin before giving up on it.
     spdlog::debug("mqtt: connecting to {} as {}", opts_.uri, opts_.client_id);
     bool timed_out = false;
-    if (!await(client_->connect(co), std::chrono::seconds(secs) + std::chrono::seconds(1), &timed_out)) {
+    if (!await(client_->connect(co), std::chrono::seconds(secs) + std::chrono::seconds(1), &timed_out,
+               &connect_error_)) {
       if (timed_out) {
         // The Paho client did not finish the attempt at all (seen when a connect races with
         // its own connection-lost cleanup): replace it rather than wait on it forever.
@@ -399,6 +592,7 @@ bool PahoTransport::try_connect() {
     for (const auto& [filter, qos] : filters) {
       if (!await(client_->subscribe(filter, qos), opts_.connect_timeout)) {
         spdlog::warn("mqtt: subscribe to '{}' failed; reconnecting", filter);
+        connect_error_ = "subscribe to '" + filter + "' failed";
         try {
           client_->disconnect(std::chrono::milliseconds(100))->wait_for(std::chrono::milliseconds(500));
         } catch (const std::exception&) {
@@ -408,6 +602,7 @@ bool PahoTransport::try_connect() {
     }
   } catch (const std::exception& e) {
     spdlog::debug("mqtt: connect to {} failed: {}", opts_.uri, e.what());
+    connect_error_ = e.what();
     return false;
   }
   // Ask Paho before taking handler_mu_: Paho holds its own mutex while it calls our
@@ -429,9 +624,30 @@ bool PahoTransport::try_connect() {
   }
   connected_ = true;
   ++connects_;
+  tls_errors_->clear();
   spdlog::info("mqtt: connected to {} as {}", opts_.uri, opts_.client_id);
   report(true);
   return true;
+}
+
+void PahoTransport::note_connect_failure() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+  }
+  const std::string why = connect_error_.empty() ? "connection lost during the attempt" : connect_error_;
+  const auto now = std::chrono::steady_clock::now();
+  // Once per outage, then at most every 5 minutes while it lasts; not on every attempt.
+  if (warned_ && now - last_warn_ < std::chrono::minutes(5)) {
+    spdlog::debug("mqtt: cannot connect to {} as {}: {}", opts_.uri, opts_.client_id, why);
+    return;
+  }
+  warned_ = true;
+  last_warn_ = now;
+  spdlog::warn("mqtt: cannot connect to {} as {}: {}{}; retrying with backoff", opts_.uri, opts_.client_id, why,
+               tls() ? " (TLS: is mqtt.ca_file the CA of the broker's certificate, does that certificate name the "
+                       "URI's host, and does the broker accept this device's certificate?)"
+                     : "");
 }
 
 void PahoTransport::run() {
@@ -451,7 +667,11 @@ void PahoTransport::run() {
       cv_.wait_for(lock, delay, [&] { return stopping_; });
       continue;
     }
-    if (try_connect()) {
+    connect_error_.clear();
+    if (!try_connect()) {
+      note_connect_failure();
+    } else {
+      warned_ = false;
       // Up until handle_lost() (which sets lost_ even if it came before this wait) or stop().
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || lost_; });

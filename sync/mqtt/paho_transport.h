@@ -1,5 +1,20 @@
-// PahoTransport: the Transport seam (edge/core/transport.h) over MQTT 3.1.1 with the Paho
-// MQTT C++ async client.
+// PahoTransport: the Transport seam (edge/core/transport.h) over MQTT 5 (or 3.1.1, see
+// MqttOptions::version) with the Paho MQTT C++ async client, over TCP or TLS.
+//
+// MQTT 5 (version 5): CONNECT carries Clean Start = clean_session, Session Expiry Interval =
+// session_expiry (0 with clean_session), Receive Maximum = receive_maximum and, when set,
+// Maximum Packet Size = max_packet_bytes; publish_expiring() adds a Message Expiry Interval.
+// MQTT 3.1.1 (version 3): Clean Session = clean_session, no properties, publish_expiring()
+// publishes without expiry. A QoS 1 publish the broker refuses in its PUBACK (MQTT 5 reason
+// code >= 0x80, e.g. 0x87 not authorized by its ACL) is dropped by the broker; it does not
+// affect the connection (the end-to-end ack of the sync protocol notices the loss).
+//
+// TLS (ssl://, mqtts://, wss://): server certificate verified against ca_file only (CA
+// pinning) with hostname/IP verification on; client certificate and key from cert_file and
+// key_file. TLS errors reported by the library are logged (warn, once per distinct message)
+// so that a rejected certificate is visible in the journal. A failed connect attempt is
+// logged at warn once per outage (then at most every 5 minutes while it lasts), at debug
+// otherwise.
 //
 // No client-side persistence: the outbox is the durable store. QoS 1 messages in flight
 // live in the Paho client's memory; with clean_session=false Paho resends them after a
@@ -26,12 +41,24 @@
 //
 // Contract:
 // - start(): Error "bad_uri" when the URI can never work (unknown scheme, no host, or the
-//   Paho client refuses it); "bad_option" for an empty client id or max_inflight < 1;
-//   "already_started" when called twice. Success means "connecting in the background".
-// - publish(): Error "not_connected" while disconnected (also as soon as a failed write
-//   shows the connection is dying); "busy" when max_inflight QoS 1 publishes are awaiting
-//   PUBACK (retry later; never blocks); "publish_failed" for any other refusal by the
-//   client. Success: accepted for delivery (not a delivery proof).
+//   Paho client refuses it); "bad_option" for an empty client id, max_inflight < 1, a version
+//   other than 3 or 5, receive_maximum outside 1..65535 (MQTT 5), and for TLS settings that
+//   can never work, each message naming the setting, the file and the fix:
+//     * a TLS URI without ca_file, or ca_file/cert_file/key_file with a non-TLS URI;
+//     * cert_file without key_file or the reverse;
+//     * a file that is missing, unreadable, not a regular file, or holds no PEM certificate
+//       (ca_file, cert_file) / no PEM private key (key_file) / an encrypted key;
+//     * a key_file with any group or other permission bit, e.g. "mqtt.key_file
+//       /etc/scanedge/device.key is readable by group/others (mode 0644): run chmod 600
+//       /etc/scanedge/device.key (the private key must be accessible by its owner only)"
+//       ("has group/other permissions" when only write/execute bits are set).
+//   check_options() makes exactly these checks without a transport.
+//   "already_started" when called twice. Success means "connecting in the background"; a
+//   broker that refuses the certificate (or that we refuse) shows as failed attempts.
+// - publish(), publish_expiring(): Error "not_connected" while disconnected (also as soon as
+//   a failed write shows the connection is dying); "busy" when max_inflight QoS 1 publishes
+//   are awaiting PUBACK (retry later; never blocks); "publish_failed" for any other refusal
+//   by the client. Success: accepted for delivery (not a delivery proof).
 // - subscribe(): records the filter (re-subscribed after every connect); if connected it is
 //   also subscribed at once (best effort: a failure there is repaired on the next connect).
 // - Handlers: the connection handler is called with true after each successful connect +
@@ -82,7 +109,14 @@ class PahoTransport final : public Transport {
   Status start() override;
   void stop() override;
   Status publish(const std::string& topic, const std::string& payload, int qos, bool retained) override;
+  Status publish_expiring(const std::string& topic, const std::string& payload, int qos, bool retained,
+                          std::chrono::seconds expiry) override;
   bool connected() const override;
+
+  // The checks start() makes before connecting (URI, options, TLS files and key permissions;
+  // see the contract above), without connecting: for configuration checks at startup or in
+  // `--check-config`. Same error codes and messages as start().
+  static Status check_options(const MqttOptions& options);
 
   // Number of successful connects so far (for tests and status).
   std::uint64_t connect_count() const { return connects_.load(); }
@@ -91,11 +125,16 @@ class PahoTransport final : public Transport {
 
  private:
   void run();
+  Status publish_impl(const std::string& topic, const std::string& payload, int qos, bool retained,
+                      std::chrono::seconds expiry);
+  bool tls() const;
   bool try_connect();        // one attempt: connect + subscribe; true when connected
   // Waits for `token` up to `timeout`, in short slices so that stop() is prompt. True when
   // it completed successfully; false on failure, timeout or stop.
   bool await(const std::shared_ptr<mqtt::token>& token, std::chrono::milliseconds timeout,
-             bool* timed_out = nullptr);
+             bool* timed_out = nullptr, std::string* error = nullptr);
+  // Logs why an attempt failed: warn once per outage or new reason, debug otherwise.
+  void note_connect_failure();
   // Shared by one Paho client's callbacks and this transport; `owner` is cleared (under `mu`)
   // before the client is destroyed or retired, so a late callback never reaches us.
   struct CallbackGate {
@@ -138,6 +177,16 @@ class PahoTransport final : public Transport {
   MessageHandler on_message_;
   ConnectionHandler on_connection_;
   bool reported_ = false;
+
+  // TLS errors reported by Paho (its own threads); shared with the callbacks it is given.
+  struct TlsErrors;
+  std::shared_ptr<TlsErrors> tls_errors_;
+
+  // Connection thread only: why the last attempt failed; whether (and when) this outage was
+  // reported at warn.
+  std::string connect_error_;
+  bool warned_ = false;
+  std::chrono::steady_clock::time_point last_warn_{};
 
   std::atomic<bool> connected_{false};
   std::atomic<std::uint64_t> connects_{0};

@@ -121,7 +121,7 @@ struct NumberToken {
 };
 
 // Top-level batch fields and the event fields the decoder captures.
-enum class TopKey { v, device, site, stream, events, unknown };
+enum class TopKey { v, device, site, stream, events, shed_through, unknown };
 enum class EventKey { id, seq, type, stream, other };
 
 // A strict, single-pass scanner for batches (RFC 8259 grammar, UTF-8 validated, escapes and
@@ -525,13 +525,15 @@ class BatchScanner {
                        : name == "site"   ? TopKey::site
                        : name == "stream" ? TopKey::stream
                        : name == "events" ? TopKey::events
+                       : name == "shed_through" ? TopKey::shed_through
                                           : TopKey::unknown;
     if (key == TopKey::unknown) return value(1);
     bool& seen = key == TopKey::v        ? seen_v_
                  : key == TopKey::device ? seen_device_
                  : key == TopKey::site   ? seen_site_
                  : key == TopKey::stream ? seen_stream_
-                                         : seen_events_;
+                 : key == TopKey::events ? seen_events_
+                                         : seen_shed_;
     if (seen) return fail(bad_payload("duplicate field \"" + std::string(name) + "\""));
     seen = true;
     switch (key) {
@@ -560,6 +562,14 @@ class BatchScanner {
         return true;
       }
       case TopKey::events: return events();
+      case TopKey::shed_through: {
+        std::int64_t v = 0;
+        bool overflow = false;
+        if (!int_field("shed_through", false, v, overflow)) return false;
+        if (overflow || v < 1) return fail(bad_payload("field \"shed_through\" must be an integer >= 1"));
+        out_.shed_through = v;
+        return true;
+      }
       case TopKey::unknown: break;
     }
     return true;
@@ -683,6 +693,16 @@ class BatchScanner {
     if (!seen_stream_) return bad_payload("missing field \"stream\"");
     if (!seen_events_) return bad_payload("missing field \"events\"");
     if (out_.events.empty()) return bad_payload("field \"events\" is empty");
+    if (out_.shed_through) {
+      if (out_.stream != Stream::telemetry) {
+        return bad_payload("field \"shed_through\" on the " + std::string(to_string(out_.stream)) +
+                           " stream: only telemetry is ever shed");
+      }
+      if (out_.events.front().seq <= *out_.shed_through) {
+        return bad_payload("events[0].seq " + std::to_string(out_.events.front().seq) +
+                           " is not after shed_through " + std::to_string(*out_.shed_through));
+      }
+    }
     for (std::size_t i = 0; i < out_.events.size(); ++i) {
       if (event_streams_[i] != out_.stream) {
         return bad_payload("events[" + std::to_string(i) + "].stream \"" + std::string(to_string(event_streams_[i])) +
@@ -698,14 +718,16 @@ class BatchScanner {
   Batch& out_;
   std::optional<Error> error_;
   bool saw_ws_ = false;
-  bool seen_v_ = false, seen_device_ = false, seen_site_ = false, seen_stream_ = false, seen_events_ = false;
+  bool seen_v_ = false, seen_device_ = false, seen_site_ = false, seen_stream_ = false, seen_events_ = false,
+       seen_shed_ = false;
   std::vector<Stream> event_streams_;
   std::string scratch_;
 };
 
 }  // namespace
 
-std::string encode_batch(const DeviceAddress& a, Stream s, std::span<const StoredEvent> events) {
+std::string encode_batch(const DeviceAddress& a, Stream s, std::span<const StoredEvent> events,
+                         std::int64_t shed_through) {
   std::size_t size = 64 + a.device.size() + a.site.size();
   for (const StoredEvent& e : events) size += e.json.size() + 1;
   std::string out;
@@ -716,7 +738,12 @@ std::string encode_batch(const DeviceAddress& a, Stream s, std::span<const Store
   append_json_string(out, a.site);
   out += ",\"stream\":\"";
   out += to_string(s);
-  out += "\",\"events\":[";
+  out += '"';
+  if (shed_through > 0) {
+    out += ",\"shed_through\":";
+    out += std::to_string(shed_through);
+  }
+  out += ",\"events\":[";
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (i > 0) out += ',';
     out += events[i].json;

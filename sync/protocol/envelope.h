@@ -4,6 +4,9 @@
 //   {"v":1,"device":"d","site":"s","stream":"exec","events":[{...,"seq":41},{...,"seq":42}]}
 //   Events carry consecutive seqs in increasing order; every event has "id" (string),
 //   "seq" (integer >= 1), "type" (string) and "stream" equal to the batch's stream.
+//   A telemetry batch may carry "shed_through":K (K >= 1): the device shed (deleted
+//   unsent, at its outbox size cap) its telemetry up to seq K; the first event's seq is > K.
+//   The ledger treats seqs up to K as never coming and continues from K+1. Never on exec.
 // Ack (ack/{stream}):
 //   {"v":1,"stream":"exec","acked_through":N}               cumulative, N >= 0
 //   {"v":1,"stream":"exec","acked_through":N,"expect":M}    the ledger saw a gap: resend from M
@@ -28,7 +31,9 @@ namespace scanedge::sync {
 
 // Builds a batch payload from stored events, splicing each event's stored JSON verbatim
 // (no re-serialisation: this is the uplink's hot path).
-std::string encode_batch(const DeviceAddress& a, Stream s, std::span<const StoredEvent> events);
+// shed_through > 0 adds "shed_through" (telemetry only; see above).
+std::string encode_batch(const DeviceAddress& a, Stream s, std::span<const StoredEvent> events,
+                         std::int64_t shed_through = 0);
 
 struct BatchEvent {
   std::int64_t seq = 0;
@@ -41,6 +46,7 @@ struct Batch {
   DeviceAddress address;
   Stream stream = Stream::exec;
   std::vector<BatchEvent> events;
+  std::optional<std::int64_t> shed_through;  // telemetry only: seqs <= this will never come
 };
 
 // Decodes and validates a batch. A payload longer than max_bytes is "too_large" and is not

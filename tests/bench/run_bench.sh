@@ -7,7 +7,7 @@ echo "== micro benchmarks (Google Benchmark) =="
 "$build/tests/bench/bench_micro" --benchmark_min_time=0.5
 # Driver families (tests/bench/<family>/ builds bench_<family>).
 for b in "$build"/tests/bench/*/bench_*; do
-  [[ -x "$b" ]] || continue
+  [[ -f "$b" && -x "$b" ]] || continue  # not CMakeFiles/bench_*.dir
   echo
   echo "== $(basename "$b") =="
   "$b" --benchmark_min_time=0.5
@@ -15,3 +15,6 @@ done
 echo
 echo "== whole-system benchmarks =="
 "$build/tests/bench/bench_system"
+echo
+echo "== MQTT drain, TLS off vs on =="
+"$build/tests/bench/bench_tls_drain"

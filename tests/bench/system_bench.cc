@@ -3,12 +3,16 @@
 //     (applied, acked, pruned), events/s; beside it one Paho QoS 1 publish per event (the
 //     naive design), events/s, against the same broker.
 //     Beside it, the ledger's apply alone with and without the inventory projection.
-//  2. Confirm latency: scan.inject -> reply (committed) at 10 scans/s, p50/p99; beside it the
+//  2. Offline backlog: 1,000,000 events held while the broker is down (agent RSS beside a
+//     10,000-event backlog: memory must not grow with the backlog), then the time from the
+//     broker's return until the ledger applied all of them.
+//  3. Confirm latency: scan.inject -> reply (committed) at 10 scans/s, p50/p99; beside it the
 //     fdatasync time of the same disk.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <deque>
 #include <fstream>
 #include <sstream>
@@ -148,23 +152,26 @@ double peak_rss_mb(pid_t pid) {
   return 0;
 }
 
+// A device outbox holding `n` confirmed exec events (sample_event), committed 1000 a time.
+void prefill_outbox(const std::string& path, int n, const std::string& synchronous) {
+  auto ob = outbox::SqliteOutbox::open(outbox::OutboxOptions{path, synchronous});
+  if (!ob) throw std::runtime_error(ob.error().message);
+  std::vector<EventDraft> drafts;
+  for (int i = 0; i < n; ++i) {
+    drafts.push_back(EventDraft{Stream::exec, sample_event(i, n)});
+    if (drafts.size() == 1000 || i == n - 1) {
+      if (auto r = (*ob)->commit(drafts, {}); !r) throw std::runtime_error(r.error().message);
+      drafts.clear();
+    }
+  }
+}
+
 DrainFigures drain_rate(int n) {
   TempDir dir;
   Mosquitto broker;
   broker.start();
   EdgeStack stack(dir, broker.uri(), StackOptions{.batch_max_events = 1000});
-  {
-    auto ob = outbox::SqliteOutbox::open(outbox::OutboxOptions{dir.file("outbox.db"), "normal"});
-    if (!ob) throw std::runtime_error(ob.error().message);
-    std::vector<EventDraft> drafts;
-    for (int i = 0; i < n; ++i) {
-      drafts.push_back(EventDraft{Stream::exec, sample_event(i, n)});
-      if (drafts.size() == 1000 || i == n - 1) {
-        if (auto r = (*ob)->commit(drafts, {}); !r) throw std::runtime_error(r.error().message);
-        drafts.clear();
-      }
-    }
-  }
+  prefill_outbox(dir.file("outbox.db"), n, "normal");
   stack.start_ledger();
   // Poll the ledger's database in-process (spawning a query process every few ms would
   // steal CPU from the processes being measured on a 2-core machine).
@@ -208,6 +215,59 @@ DrainFigures drain_rate(int n) {
         return st && (*st)["outbox"]["exec"].value("depth", -1) == 0;
       },
       60s);
+  return fig;
+}
+
+// Current resident memory of a live process, MiB.
+double rss_mb(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+struct BacklogFigures {
+  double hold_rss_mb = 0;   // agent RSS while holding the backlog, broker down
+  double drain_s = 0;       // broker back -> every event applied by the ledger
+  double drain_hwm_mb = 0;  // agent peak RSS over its whole life (hold + drain)
+  double db_mb = 0;         // outbox file size holding the backlog
+};
+
+// A device that was offline with `n` confirmed events: the agent holds them while the broker
+// is down (its RSS is sampled), then the broker comes back and the time until the ledger has
+// applied every event is measured.
+BacklogFigures backlog_recovery(int n) {
+  TempDir dir;
+  Mosquitto broker;
+  broker.start();
+  broker.stop();  // the port stays reserved for this broker; it is down for now
+  EdgeStack stack(dir, broker.uri(), StackOptions{.batch_max_events = 1000, .max_mb = 4096});
+  prefill_outbox(dir.file("outbox.db"), n, "off");  // filling is not what is measured
+  BacklogFigures fig;
+  fig.db_mb = static_cast<double>(std::filesystem::file_size(dir.file("outbox.db"))) / (1024.0 * 1024.0);
+  stack.start_agent();
+  std::this_thread::sleep_for(5s);  // offline for a while: reconnect attempts, status calls
+  bus::BusClient c(stack.bus_endpoint());
+  for (int i = 0; i < 20; ++i) (void)c.request({{"v", 1}, {"op", "status"}}, 2s);
+  fig.hold_rss_mb = rss_mb(stack.agent_pid());
+
+  auto applied = [&]() -> std::int64_t {
+    auto store = ledger::LedgerStore::open_read_only(stack.ledger_db());
+    if (!store) return 0;
+    auto st = (*store)->state(sync::DeviceAddress{"site-1", "dev-1"}, Stream::exec);
+    return st ? st->last_seq : 0;
+  };
+  const auto t0 = Clock::now();
+  broker.start();
+  stack.start_ledger();
+  while (applied() < n) {
+    if (seconds_since(t0) > 3600) throw std::runtime_error("backlog drain did not finish in an hour");
+    std::this_thread::sleep_for(200ms);
+  }
+  fig.drain_s = seconds_since(t0);
+  fig.drain_hwm_mb = peak_rss_mb(stack.agent_pid());
   return fig;
 }
 
@@ -279,8 +339,18 @@ void confirm_latency(int n, double& p50, double& p99, double& sync_ms) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   try {
+    // `bench_system backlog [N]`: only the offline-backlog figures (N events, default 1,000,000).
+    if (argc > 1 && std::string(argv[1]) == "backlog") {
+      const int n = argc > 2 ? std::stoi(argv[2]) : 1000000;
+      const BacklogFigures small = backlog_recovery(10000);
+      const BacklogFigures big = backlog_recovery(n);
+      std::printf("backlog %d: hold RSS %.1f MiB (10k: %.1f MiB), drain %.1f s (%.0f events/s), peak RSS %.1f MiB (10k: %.1f MiB), outbox %.0f MiB\n",
+                  n, big.hold_rss_mb, small.hold_rss_mb, big.drain_s, n / big.drain_s, big.drain_hwm_mb,
+                  small.drain_hwm_mb, big.db_mb);
+      return 0;
+    }
     constexpr int kBacklog = 100000;
     constexpr int kNaive = 20000;
     std::printf("drain: backlog of %d events, outbox -> mosquitto -> ledger (applied, acked, pruned)...\n", kBacklog);
@@ -294,6 +364,12 @@ int main() {
     std::printf("ledger apply: %d events in batches of 1000, with and without the inventory projection...\n", kBacklog);
     std::fflush(stdout);
     const auto [apply_projected, apply_bare] = ledger_apply_rates(kBacklog);
+    constexpr int kHuge = 1000000, kSmallBacklog = 10000;
+    std::printf("offline backlog: %d and %d events held while the broker is down, then drained...\n", kSmallBacklog,
+                kHuge);
+    std::fflush(stdout);
+    const BacklogFigures held_small = backlog_recovery(kSmallBacklog);
+    const BacklogFigures held = backlog_recovery(kHuge);
     std::printf("confirm latency: 300 scans at 10 scans/s...\n");
     std::fflush(stdout);
     double p50 = 0, p99 = 0, sync_ms = 0;
@@ -310,6 +386,12 @@ int main() {
                 df.ledger_cpu, df.broker_cpu);
     std::printf("| agent peak RSS while draining 100k | %.1f MiB | while draining 50k: %.1f MiB | %.2fx |\n",
                 df.agent_hwm_mb, small.agent_hwm_mb, df.agent_hwm_mb / small.agent_hwm_mb);
+    std::printf("| broker back -> 1,000,000-event backlog applied by the ledger | %.0f s (%.0f events/s) | 10,000 events: %.1f s | |\n",
+                held.drain_s, kHuge / held.drain_s, held_small.drain_s);
+    std::printf("| agent RSS holding a 1,000,000-event backlog (%.0f MiB outbox), broker down | %.1f MiB | holding 10,000: %.1f MiB | %.2fx |\n",
+                held.db_mb, held.hold_rss_mb, held_small.hold_rss_mb, held.hold_rss_mb / held_small.hold_rss_mb);
+    std::printf("| agent peak RSS, holding then draining 1,000,000 | %.1f MiB | the same for 10,000: %.1f MiB | %.2fx |\n",
+                held.drain_hwm_mb, held_small.drain_hwm_mb, held.drain_hwm_mb / held_small.drain_hwm_mb);
     std::printf("| scan.inject -> confirmed, p50 | %.2f ms | fdatasync p50: %.2f ms | %.1f fdatasyncs |\n", p50,
                 sync_ms, p50 / sync_ms);
     std::printf("| scan.inject -> confirmed, p99 | %.2f ms | fdatasync p50: %.2f ms | %.1f fdatasyncs |\n", p99,

@@ -25,7 +25,7 @@ seconds=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 
-all_targets=(decode element_string digital_link epc batch config ssi_frames mercury_frames hid_reports profile work)
+all_targets=(decode element_string digital_link epc batch config config_downlink ssi_frames mercury_frames hid_reports profile work)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
@@ -35,7 +35,7 @@ max_len() {
   case "$1" in
     decode|element_string|digital_link) echo 512 ;;
     epc) echo 128 ;;
-    batch|config|profile|hid_reports|work) echo 4096 ;;
+    batch|config|config_downlink|profile|hid_reports|work) echo 4096 ;;
     ssi_frames|mercury_frames) echo 2048 ;;
     *) echo "" ;;
   esac

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "edge/storage/sqlite_db.h"
 #include "sync/ledger/ledger_store.h"
 #include "tests/support/process.h"
 #include "tests/unit/sync/ledger/work_events.h"

@@ -7,18 +7,14 @@
 #include "tests/support/edge_stack.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/scan_injector.h"
+#include "tests/support/text_file.h"
+
+using scanedge::testing::read_text_file;
 
 namespace scanedge::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // Runs a command with stdout+stderr to a file; returns {exit status, output}.
 std::pair<int, std::string> run_all(const TempDir& dir, const std::vector<std::string>& argv) {
@@ -26,7 +22,7 @@ std::pair<int, std::string> run_all(const TempDir& dir, const std::vector<std::s
   std::remove(log.c_str());
   Process p = Process::spawn(argv, log);
   auto st = p.wait(30s);
-  return {st.value_or(-1), slurp(log)};
+  return {st.value_or(-1), read_text_file(log)};
 }
 
 TEST(ScanedgedCli, BadConfigExitsTwoWithFileLineAndReason) {

@@ -13,18 +13,14 @@
 #include "tests/support/edge_stack.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/scan_injector.h"
+#include "tests/support/text_file.h"
+
+using scanedge::testing::read_text_file;
 
 namespace scanedge::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // The JSON lines of a watch log (stdout and stderr share the file; stderr lines are text).
 std::vector<nlohmann::json> json_lines(const std::string& log) {
@@ -42,7 +38,7 @@ std::vector<nlohmann::json> json_lines(const std::string& log) {
 // Waits for watch's "watching" line, then a moment for the subscription to reach the PUB
 // socket (ZeroMQ subscriptions travel asynchronously after the connection is up).
 void wait_until_watching(const std::string& log) {
-  ASSERT_TRUE(eventually([&] { return slurp(log).find("watching ") != std::string::npos; }, 10s)) << slurp(log);
+  ASSERT_TRUE(eventually([&] { return read_text_file(log).find("watching ") != std::string::npos; }, 10s)) << read_text_file(log);
   std::this_thread::sleep_for(300ms);
 }
 
@@ -76,7 +72,7 @@ TEST(ScanedgectlWatch, PrintsConfirmedAndRejectedDecisionsAsTheyHappen) {
   EXPECT_EQ(json_watch.wait(15s), std::optional<int>(0)) << "stops by itself after --count 2";
   EXPECT_EQ(text_watch.wait(15s), std::optional<int>(0));
 
-  const std::string jl = slurp(json_log);
+  const std::string jl = read_text_file(json_log);
   auto lines = json_lines(jl);
   ASSERT_EQ(lines.size(), 2u) << jl;
   EXPECT_EQ(lines[0]["topic"], "decision");
@@ -87,7 +83,7 @@ TEST(ScanedgectlWatch, PrintsConfirmedAndRejectedDecisionsAsTheyHappen) {
   EXPECT_EQ(lines[1]["message"]["decision"], "rejected") << jl;
   EXPECT_EQ(lines[1]["message"]["reason"]["code"], "over_pick");
 
-  const std::string tl = slurp(text_log);
+  const std::string tl = read_text_file(text_log);
   const auto confirmed = tl.find("CONFIRMED  bus:ctl  task PICK-WATCH line 1");
   const auto rejected = tl.find("REJECTED   bus:ctl  over_pick: ");
   EXPECT_NE(confirmed, std::string::npos) << tl;
@@ -119,19 +115,19 @@ TEST(ScanedgectlWatch, ShowsSyncGoingOfflineWhenTheBrokerStopsAndExitsZeroOnSigi
   wait_until_watching(log);
   wait_until_watching(text_log);
   auto seen = [&](bool connected) {
-    for (const auto& j : json_lines(slurp(log))) {
+    for (const auto& j : json_lines(read_text_file(log))) {
       if (j["topic"] == "sync" && j["message"]["connected"] == connected) return true;
     }
     return false;
   };
   // A viewer that joins while nothing changes learns the state within 5 s.
-  ASSERT_TRUE(eventually([&] { return seen(true); }, 8s)) << slurp(log);
+  ASSERT_TRUE(eventually([&] { return seen(true); }, 8s)) << read_text_file(log);
   broker.stop();
 
   auto offline = [&] { return seen(false); };
-  ASSERT_TRUE(eventually(offline, 15s)) << slurp(log) << "\n--- agent log:\n" << slurp(stack.agent_log());
+  ASSERT_TRUE(eventually(offline, 15s)) << read_text_file(log) << "\n--- agent log:\n" << read_text_file(stack.agent_log());
   nlohmann::json msg;
-  for (const auto& j : json_lines(slurp(log))) {
+  for (const auto& j : json_lines(read_text_file(log))) {
     if (j["message"]["connected"] == false) msg = j["message"];
   }
   EXPECT_EQ(msg["v"], 1);
@@ -141,8 +137,8 @@ TEST(ScanedgectlWatch, ShowsSyncGoingOfflineWhenTheBrokerStopsAndExitsZeroOnSigi
     EXPECT_TRUE(msg["outbox"][s]["acked_through"].is_number_integer()) << msg.dump();
     EXPECT_TRUE(msg["outbox"][s]["last_seq"].is_number_integer()) << msg.dump();
   }
-  EXPECT_TRUE(eventually([&] { return slurp(text_log).find("sync: offline, backlog exec ") != std::string::npos; }, 5s))
-      << slurp(text_log);
+  EXPECT_TRUE(eventually([&] { return read_text_file(text_log).find("sync: offline, backlog exec ") != std::string::npos; }, 5s))
+      << read_text_file(text_log);
 
   watch.signal(SIGINT);
   text_watch.signal(SIGINT);
@@ -183,7 +179,7 @@ TEST(ScanedgectlWatch, MalformedMessagesAreReportedAndSkipped) {
       },
       10s, 100ms));
   EXPECT_EQ(watch.wait(1s), std::optional<int>(0));
-  const std::string out = slurp(log);
+  const std::string out = read_text_file(log);
   auto lines = json_lines(out);
   ASSERT_EQ(lines.size(), 1u) << out;
   EXPECT_EQ(lines[0]["message"], good);

@@ -16,6 +16,7 @@
 #include "sync/protocol/topics.h"
 #include "tests/support/mosquitto.h"
 #include "tests/support/process.h"
+#include "tests/integration/ledger/test_device.h"
 
 namespace scanedge::sync {
 namespace {
@@ -30,86 +31,6 @@ using testing::TempDir;
 
 const std::string kLedger = SCANEDGE_LEDGER_BIN;
 const DeviceAddress kD1{"s1", "d1"};
-
-std::string event_json(Stream s, std::int64_t seq) {
-  return json{{"id", "ev-" + std::to_string(seq)},
-              {"seq", seq},
-              {"stream", std::string(to_string(s))},
-              {"type", "pick.confirmed"},
-              {"item", {{"gtin", "09506000134352"}}},
-              {"qty", 1}}
-      .dump();
-}
-
-std::string batch(const DeviceAddress& a, Stream s, std::int64_t first, std::int64_t last) {
-  std::vector<StoredEvent> events;
-  for (std::int64_t q = first; q <= last; ++q) events.push_back({q, event_json(s, q)});
-  return encode_batch(a, s, events);
-}
-
-// A device's MQTT end: publishes batches, records acks (and tasks).
-class TestDevice {
- public:
-  TestDevice(const std::string& uri, const DeviceAddress& a, const std::string& client_id) : address_(a) {
-    MqttOptions o;
-    o.uri = uri;
-    o.client_id = client_id;
-    o.clean_session = true;
-    o.reconnect_min = 50ms;
-    o.reconnect_max = 500ms;
-    t_ = std::make_unique<PahoTransport>(o);
-    t_->on_message([this](const Message& m) {
-      std::lock_guard lock(mu_);
-      got_.push_back(m);
-    });
-    EXPECT_TRUE(t_->subscribe(topic_root(a) + "ack/+", 1));
-    EXPECT_TRUE(t_->subscribe(tasks_topic(a), 1));
-    EXPECT_TRUE(t_->start());
-    EXPECT_TRUE(eventually([&] { return t_->connected(); }, 10s));
-  }
-  ~TestDevice() { t_->stop(); }
-
-  void send(Stream s, std::int64_t first, std::int64_t last) { send_raw(events_topic(address_, s), batch(address_, s, first, last)); }
-  void send_raw(const std::string& topic, const std::string& payload) {
-    ASSERT_TRUE(eventually([&] { return t_->publish(topic, payload, 1, false).ok(); }, 5s)) << "publish on " << topic;
-  }
-  std::vector<Message> received() {
-    std::lock_guard lock(mu_);
-    return got_;
-  }
-  std::vector<Message> acks(Stream s) {
-    std::vector<Message> out;
-    for (const Message& m : received()) {
-      if (m.topic == ack_topic(address_, s)) out.push_back(m);
-    }
-    return out;
-  }
-  // Waits for an ack on stream s (beyond the first `after` ones) and returns it.
-  std::optional<Ack> next_ack(Stream s, std::size_t after, std::chrono::milliseconds timeout = 10s) {
-    if (!eventually([&] { return acks(s).size() > after; }, timeout)) return std::nullopt;
-    auto a = decode_ack(acks(s)[after].payload);
-    EXPECT_TRUE(a) << acks(s)[after].payload;
-    if (!a) return std::nullopt;
-    return *a;
-  }
-  // The ledger's subscription may not be up yet: resend the (idempotent) batch until an ack
-  // comes back.
-  Ack send_until_acked(Stream s, std::int64_t first, std::int64_t last) {
-    for (int attempt = 0; attempt < 60; ++attempt) {
-      const std::size_t before = acks(s).size();
-      send(s, first, last);
-      if (auto a = next_ack(s, before, 500ms)) return *a;
-    }
-    ADD_FAILURE() << "no ack for " << first << ".." << last;
-    return Ack{};
-  }
-  std::unique_ptr<PahoTransport> t_;
-
- private:
-  DeviceAddress address_;
-  std::mutex mu_;
-  std::vector<Message> got_;
-};
 
 class LedgerOverMosquitto : public ::testing::Test {
  protected:
@@ -295,6 +216,25 @@ TEST_F(LedgerOverMosquitto, QueryOfMissingOrForeignDatabaseFails) {
   ASSERT_TRUE(eventually([&] { return std::ifstream(db_).good(); }, 5s));
   ASSERT_TRUE(eventually([&] { return run_capture({kLedger, "query", "--db", db_}).status == 0; }, 5s));
   EXPECT_EQ(query(), json::parse(R"({"devices":[]})"));
+}
+
+TEST_F(LedgerOverMosquitto, BrokerTlsOptionsAreCheckedBeforeRunning) {
+  const std::string other = dir_.file("other.db");
+  // A client certificate needs its key (and the reverse): usage error.
+  EXPECT_EQ(run_capture({kLedger, "run", "--broker", "ssl://127.0.0.1:8883", "--db", other, "--cert-file",
+                         dir_.file("c.pem")})
+                .status,
+            2);
+  EXPECT_EQ(run_capture({kLedger, "run", "--broker", "ssl://127.0.0.1:8883", "--db", other, "--key-file",
+                         dir_.file("k.pem")})
+                .status,
+            2);
+  EXPECT_EQ(run_capture({kLedger, "run", "--broker", broker_.uri(), "--db", other, "--session-expiry", "-1"}).status, 2);
+  // The files reach the transport, which refuses a CA bundle that does not exist: exit 1.
+  auto missing = run_capture({kLedger, "run", "--broker", "ssl://127.0.0.1:8883", "--db", other, "--ca-file",
+                              dir_.file("no-such-ca.pem")},
+                             30s);
+  EXPECT_EQ(missing.status, 1);
 }
 
 }  // namespace

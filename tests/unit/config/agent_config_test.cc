@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace scanedge::config {
 namespace {
 
@@ -110,10 +112,112 @@ TEST(AgentConfig, AutodetectIsOnByDefaultAndTakesABoolean) {
   EXPECT_EQ(bad.error().message, "a.toml:5: profiles.autodetect: expected true or false, got the string \"yes\"");
 }
 
+TEST(AgentConfig, TlsNeedsACaAndCertWithKey) {
+  const std::string base = "[device]\nsite = \"s\"\nid = \"d\"\n";
+  auto ok = parse_config(base + "[mqtt]\nuri = \"ssl://broker:8883\"\nca_file = \"/etc/scanedge/ca.pem\"\n"
+                                "cert_file = \"/etc/scanedge/d.pem\"\nkey_file = \"/etc/scanedge/d.key\"\n",
+                         "a.toml");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->mqtt_ca_file, "/etc/scanedge/ca.pem");
+  EXPECT_EQ(ok->mqtt_version, 5);
+  auto no_ca = parse_config(base + "[mqtt]\nuri = \"ssl://broker:8883\"\n", "a.toml");
+  ASSERT_FALSE(no_ca);
+  EXPECT_NE(no_ca.error().message.find("a.toml:5: mqtt.uri is ssl://broker:8883 (TLS) but mqtt.ca_file is not set"),
+            std::string::npos)
+      << no_ca.error().message;
+  auto half = parse_config(base + "[mqtt]\nuri = \"ssl://b:8883\"\nca_file = \"c\"\ncert_file = \"x\"\n", "a.toml");
+  ASSERT_FALSE(half);
+  EXPECT_NE(half.error().message.find("a.toml:7: mqtt.cert_file and mqtt.key_file must be set together"),
+            std::string::npos)
+      << half.error().message;
+  auto plain = parse_config(base + "[mqtt]\nuri = \"tcp://b:1883\"\nca_file = \"c\"\n", "a.toml");
+  ASSERT_FALSE(plain);
+  EXPECT_NE(plain.error().message.find("is not TLS"), std::string::npos) << plain.error().message;
+  auto v4 = parse_config(base + "[mqtt]\nversion = 4\n", "a.toml");
+  ASSERT_FALSE(v4);
+  EXPECT_NE(v4.error().message.find("mqtt.version: 4 must be 3 or 5"), std::string::npos) << v4.error().message;
+}
+
+TEST(AgentConfig, RemoteOverlayAppliesOnlyRemoteKeysWithTheFileChecks) {
+  auto base = parse_config(kGood, "a.toml");
+  ASSERT_TRUE(base) << base.error().message;
+  using nlohmann::json;
+  auto ok = apply_remote_overlay(*base, json{{"work.operator_required", true},
+                                             {"mqtt.batch_max_events", 200},
+                                             {"log.level", "debug"},
+                                             {"storage.max_mb", 128}});
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_TRUE(ok->operator_required);
+  EXPECT_EQ(ok->batch_max_events, 200);
+  EXPECT_EQ(ok->log_level, "debug");
+  EXPECT_EQ(ok->max_mb, 128);
+  EXPECT_EQ(ok->site, "store-042");  // everything else as in the file
+  EXPECT_EQ(ok->keepalive_s, 20);
+
+  auto same = apply_remote_overlay(*base, json::object());
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->batch_max_events, 100);
+
+  struct Bad {
+    json set;
+    std::string message;
+  };
+  const Bad bad[] = {
+      {json{{"mqtt.uri", "tcp://evil:1883"}}, "mqtt.uri cannot be changed remotely"},
+      {json{{"device.id", "other"}}, "device.id cannot be changed remotely"},
+      {json{{"nope.key", 1}}, "unknown key \"nope.key\""},
+      {json{{"mqtt.window_events", 0}}, "mqtt.window_events: 0 is out of range 1..1000000"},
+      {json{{"work.operator_required", "yes"}}, "work.operator_required: expected true or false, got the string \"yes\""},
+      {json{{"log.level", "loud"}}, "log.level: \"loud\" is not one of"},
+      {json{{"mqtt.batch_max_events", 1.5}}, "mqtt.batch_max_events: expected an integer, got a float"},
+      {json{{"mqtt.batch_max_events", nullptr}}, "mqtt.batch_max_events: expected an integer, got null"},
+      {json{{"log.level", json::array()}}, "log.level: expected a string, got array"},
+  };
+  for (const auto& b : bad) {
+    auto r = apply_remote_overlay(*base, b.set);
+    ASSERT_FALSE(r) << b.set.dump();
+    EXPECT_EQ(r.error().code, "config");
+    EXPECT_NE(r.error().message.find(b.message), std::string::npos) << b.set.dump() << " -> " << r.error().message;
+  }
+  // One bad key rejects the whole overlay: the good key next to it is not applied either.
+  auto mixed = apply_remote_overlay(*base, json{{"mqtt.batch_max_events", 300}, {"mqtt.uri", "tcp://x:1"}});
+  EXPECT_FALSE(mixed);
+  EXPECT_FALSE(apply_remote_overlay(*base, json::array()));
+}
+
+TEST(AgentConfig, MetricsTextfileIsOffByDefaultAndTakesAPathAndAnInterval) {
+  auto def = parse_config("[device]\nsite = \"s\"\nid = \"d\"\n", "t.toml");
+  ASSERT_TRUE(def) << def.error().message;
+  EXPECT_EQ(def->metrics_textfile, "");
+  EXPECT_EQ(def->metrics_interval_s, 15);
+  auto on = parse_config(
+      "[device]\nsite = \"s\"\nid = \"d\"\n[metrics]\ntextfile = \"/var/lib/prometheus/node-exporter/scanedge.prom\"\n"
+      "interval_s = 5\n",
+      "t.toml");
+  ASSERT_TRUE(on) << on.error().message;
+  EXPECT_EQ(on->metrics_textfile, "/var/lib/prometheus/node-exporter/scanedge.prom");
+  EXPECT_EQ(on->metrics_interval_s, 5);
+  auto bad = parse_config("[device]\nsite = \"s\"\nid = \"d\"\n[metrics]\ninterval_s = 0\n", "t.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("t.toml:5: metrics.interval_s: 0 is out of range 1..3600"), std::string::npos)
+      << bad.error().message;
+  auto unknown = parse_config("[device]\nsite = \"s\"\nid = \"d\"\n[metrics]\npath = \"x\"\n", "t.toml");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("metrics: unknown key \"path\" (known: textfile, interval_s)"),
+            std::string::npos)
+      << unknown.error().message;
+}
+
 TEST(AgentConfig, EveryDeclaredKeyIsDocumented) {
   for (const auto& k : documented_keys()) {
     EXPECT_FALSE(k.description.empty()) << k.key;
     EXPECT_FALSE(k.default_value.empty() && k.type == "integer") << k.key;
+  }
+  // Every remote key is a declared key and is flagged so in the documentation.
+  for (const auto& r : remote_keys()) {
+    bool found = false;
+    for (const auto& k : documented_keys()) found = found || (k.key == r && k.remote);
+    EXPECT_TRUE(found) << r;
   }
 }
 

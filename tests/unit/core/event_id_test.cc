@@ -41,6 +41,9 @@ TEST(FormatTime, Rfc3339Millis) {
   const auto t = sys_days{year{2026} / 11 / 26} + hours(17) + milliseconds(123);
   EXPECT_EQ(format_time_utc(t), "2026-11-26T17:00:00.123Z");
   EXPECT_EQ(format_time_utc(system_clock::time_point{} - milliseconds(1)), "1969-12-31T23:59:59.999Z");
+  // Past 2038: a 32-bit time_t (armhf) must not wrap the date.
+  const auto later = sys_days{year{2040} / 2 / 29} + hours(12) + minutes(34) + seconds(56) + milliseconds(789);
+  EXPECT_EQ(format_time_utc(later), "2040-02-29T12:34:56.789Z");
 }
 
 }  // namespace

@@ -267,6 +267,86 @@ TEST_F(SqliteOutboxTest, StorageFullStoresNothingAndRecoversOnceSpaceIsFreed) {
   EXPECT_EQ(commit_seqs(*box, drafts(Stream::exec, 1)).front(), stored + kGroup + 1);
 }
 
+// Invariant 6 at the size cap: the oldest telemetry is shed (counted, recorded), exec never.
+TEST_F(SqliteOutboxTest, AtTheCapOldestTelemetryIsShedAndExecIsNeverShed) {
+  OutboxOptions o = options();
+  o.max_page_count = 64;  // 256 KiB
+  auto box = open_box(o);
+  ASSERT_TRUE(box);
+  // Fill a good part of the cap with telemetry (e.g. raw RFID reads), then keep confirming
+  // exec events far beyond what would fit next to it.
+  int telemetry = 0;
+  for (; telemetry < 100; ++telemetry) {
+    ASSERT_TRUE(box->commit(drafts(Stream::telemetry, 1, "t" + std::to_string(telemetry), 1000), {}).ok());
+  }
+  int exec_groups = 0;
+  Error full;
+  for (int i = 0; i < 10'000; ++i) {
+    auto r = box->commit(drafts(Stream::exec, 5, "x" + std::to_string(i), 1000), {});
+    if (!r.ok()) {
+      full = r.error();
+      break;
+    }
+    ++exec_groups;
+  }
+  // Exec kept being confirmed while telemetry existed; only when all of it was shed did the
+  // outbox refuse, naming the reason.
+  ASSERT_EQ(full.code, "storage_full") << full.message;
+  EXPECT_NE(full.message.find("no telemetry is left to shed"), std::string::npos) << full.message;
+  const StreamStats t = stats_of(*box, Stream::telemetry);
+  EXPECT_EQ(t.last_seq, 100);
+  EXPECT_EQ(t.shed, 100);
+  EXPECT_EQ(t.shed_through, 100);
+  EXPECT_EQ(t.depth, 0);
+  EXPECT_EQ(t.bytes, 0);
+  EXPECT_TRUE(read_all(*box, Stream::telemetry).empty());
+  // Every confirmed exec event is there, gapless.
+  const StreamStats x = stats_of(*box, Stream::exec);
+  EXPECT_EQ(x.last_seq, std::int64_t{exec_groups} * 5);
+  EXPECT_EQ(x.shed, 0);
+  EXPECT_EQ(x.shed_through, 0);
+  auto all = read_all(*box, Stream::exec);
+  ASSERT_EQ(static_cast<std::int64_t>(all.size()), x.last_seq);
+  for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
+}
+
+TEST_F(SqliteOutboxTest, SheddingTakesTheOldestFirstAndSeqsContinueAfterReopen) {
+  OutboxOptions o = options();
+  o.max_page_count = 64;
+  auto box = open_box(o);
+  ASSERT_TRUE(box);
+  // Telemetry only: the stream sheds its own oldest events to make room for new ones.
+  int n = 0;
+  for (; n < 2000; ++n) {
+    auto r = box->commit(drafts(Stream::telemetry, 1, "t" + std::to_string(n), 1000), {});
+    ASSERT_TRUE(r.ok()) << n << ": " << r.error().message;
+    ASSERT_EQ(r->front().seq, n + 1);
+  }
+  const StreamStats t = stats_of(*box, Stream::telemetry);
+  EXPECT_EQ(t.last_seq, 2000);
+  EXPECT_GT(t.shed, 0);
+  EXPECT_EQ(t.depth + t.shed, 2000);
+  // What remains is the newest, contiguous block right after shed_through.
+  auto rest = read_all(*box, Stream::telemetry);
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.front().seq, t.shed_through + 1);
+  EXPECT_EQ(rest.back().seq, 2000);
+  EXPECT_EQ(static_cast<std::int64_t>(rest.size()), t.depth);
+  // The shed counters and the sequence survive a restart.
+  box.reset();
+  box = open_box(o);
+  ASSERT_TRUE(box);
+  const StreamStats again = stats_of(*box, Stream::telemetry);
+  EXPECT_EQ(again.shed, t.shed);
+  EXPECT_EQ(again.shed_through, t.shed_through);
+  EXPECT_EQ(commit_seqs(*box, drafts(Stream::telemetry, 1, "after")).front(), 2001);
+  // An ack covering shed seqs is fine and deletes only what is stored.
+  auto acked = box->apply_ack(Stream::telemetry, 2001);
+  ASSERT_TRUE(acked.ok()) << acked.error().message;
+  EXPECT_EQ(*acked, t.depth + 1);
+  EXPECT_EQ(stats_of(*box, Stream::telemetry).depth, 0);
+}
+
 TEST_F(SqliteOutboxTest, AckPrunesRowsAndCounters) {
   auto box = open_box();
   ASSERT_TRUE(box);

@@ -262,5 +262,38 @@ TEST_F(PipelineTest, RefusedActionStoresNothingAndFailedCommitChangesNothing) {
   EXPECT_EQ(stored(Stream::exec).back().value("operator", ""), "op-7");
 }
 
+// Remote config through the pipeline: committed with its event, the rules switch for the
+// scans after it; a failed commit leaves the previous rules in force.
+TEST_F(PipelineTest, ConfigChangeIsCommittedInOrderAndRevertedWhenNotStored) {
+  make();
+  ASSERT_TRUE(put_task(kTask).decision.accepted);
+  auto change = [&](bool required, const std::string& id) {
+    ConfirmPipeline::ConfigChange c;
+    c.options.operator_required = required;
+    c.write = StateWrite{"config/remote", "{\"config_id\":\"" + id + "\"}"};
+    c.event = EventDraft{Stream::telemetry, {{"id", id}, {"type", "config.applied"}}};
+    return c;
+  };
+  auto submit = [&](ConfirmPipeline::ConfigChange c) {
+    std::promise<WorkReply> pr;
+    p->submit_config(std::move(c), [&](const WorkReply& r) { pr.set_value(r); });
+    return pr.get_future().get();
+  };
+  // Fails to store: nothing changes, scans are still accepted without an operator.
+  outbox.fail = true;
+  EXPECT_FALSE(submit(change(true, "c1")).committed);
+  outbox.fail = false;
+  EXPECT_TRUE(real->load_state("config/")->empty());
+  EXPECT_TRUE(scan(kGood).decision.accepted);
+  // Stored: the state write and the telemetry event are there, and the next scan needs an operator.
+  auto ok = submit(change(true, "c2"));
+  ASSERT_TRUE(ok.committed);
+  ASSERT_EQ(real->load_state("config/")->size(), 1u);
+  EXPECT_EQ(stored(Stream::telemetry).back().value("type", ""), "config.applied");
+  auto refused = scan(kGood);
+  EXPECT_FALSE(refused.decision.accepted);
+  EXPECT_EQ(refused.decision.reason.code, "no_operator");
+}
+
 }  // namespace
 }  // namespace scanedge::pipeline

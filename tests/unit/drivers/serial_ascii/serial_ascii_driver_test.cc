@@ -106,10 +106,24 @@ class FakeFactory {
     std::lock_guard lock(mu_);
     return last_port_;
   }
+  // Open attempt number n (1-based) and later ones wait until release(): a test can look at
+  // the driver between attempts however slowly it runs (qemu, a loaded CI machine).
+  void hold_from(int n) {
+    std::lock_guard lock(mu_);
+    hold_from_ = n;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu_);
+      hold_from_ = 0;
+    }
+    cv_.notify_all();
+  }
   StreamFactory factory() {
     return [this](const std::string& port, const SerialSettings&) -> Result<std::unique_ptr<ByteStream>> {
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_);
       ++opens_;
+      cv_.wait(lock, [&] { return hold_from_ == 0 || opens_ < hold_from_; });
       last_port_ = port;
       if (outcomes_.empty()) return make_error("device_not_found", "no fake device left");
       auto o = std::move(outcomes_.front());
@@ -121,8 +135,10 @@ class FakeFactory {
 
  private:
   mutable std::mutex mu_;
+  std::condition_variable cv_;
   std::deque<std::variant<std::shared_ptr<FakeDevice>, Error>> outcomes_;
   int opens_ = 0;
+  int hold_from_ = 0;
   std::string last_port_;
 };
 
@@ -230,13 +246,20 @@ TEST(SerialAsciiDriver, StartReportsTheOpenErrorAndKeepsRetryingUntilThePortAppe
   ff.add_error("device_not_found");
   auto dev = std::make_shared<FakeDevice>();
   ff.add_device(dev);
+  ff.hold_from(3);  // the attempt that would find the device waits until we have looked
   SerialAsciiDriver drv("/dev/ttyUSB0", test_profile(), clock, ff.factory(), fast_tuning());
   Scans scans;
   auto st = drv.start([&](RawScan s) { scans.add(std::move(s)); });
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, "permission_denied");
-  EXPECT_EQ(drv.state(), DriverState::disconnected);
+  // Not in service: waiting out the backoff (disconnected) or inside the held open (opening).
+  const auto before_plug = drv.state();
+  EXPECT_TRUE(before_plug == DriverState::disconnected || before_plug == DriverState::opening)
+      << to_string(before_plug);
+  EXPECT_TRUE(eventually([&] { return ff.opens() >= 3; }));  // it keeps retrying
+  EXPECT_EQ(drv.state(), DriverState::opening);
   // Plugged in (or permission fixed) later: in service without a restart.
+  ff.release();
   ASSERT_TRUE(eventually([&] { return drv.state() == DriverState::in_service; }));
   EXPECT_EQ(ff.opens(), 3);
   dev->push("LATE\r\n");

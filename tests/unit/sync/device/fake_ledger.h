@@ -1,6 +1,7 @@
 // A tiny stand-in for the ledger in sync tests: subscribes to every device's events,
 // applies each (device, stream, seq) once and in order, answers with cumulative acks, and
-// with `expect` when a batch starts beyond the next expected seq. Faults: pause() (receive
+// with `expect` when a batch starts beyond the next expected seq; honours a telemetry batch's
+// "shed_through" (those seqs never come). Faults: pause() (receive
 // but neither apply nor ack), drop_acks(n) (apply but lose the next n acks), drop_all_acks.
 // Thread-safe; handlers run on the transport's thread.
 #pragma once
@@ -62,6 +63,14 @@ class FakeLedger {
     std::lock_guard lock(mu_);
     return batches_;
   }
+  std::int64_t shed() const {
+    std::lock_guard lock(mu_);
+    return shed_;
+  }
+  std::int64_t through(Stream s) const {
+    std::lock_guard lock(mu_);
+    return streams_[static_cast<std::size_t>(s)].through;
+  }
   std::int64_t bad() const {
     std::lock_guard lock(mu_);
     return bad_;
@@ -93,6 +102,10 @@ class FakeLedger {
       order_.push_back(batch->stream);
       if (paused_) return;
       auto& st = streams_[static_cast<std::size_t>(batch->stream)];
+      if (batch->shed_through && *batch->shed_through > st.through) {  // shed telemetry never comes
+        shed_ += *batch->shed_through - st.through;
+        st.through = *batch->shed_through;
+      }
       bool gap = false;
       for (const auto& e : batch->events) {
         if (e.seq <= st.through) {
@@ -129,7 +142,7 @@ class FakeLedger {
   bool paused_ = false;
   bool drop_all_ = false;
   int drop_acks_ = 0;
-  std::int64_t duplicates_ = 0, gaps_ = 0, batches_ = 0, bad_ = 0;
+  std::int64_t duplicates_ = 0, gaps_ = 0, batches_ = 0, bad_ = 0, shed_ = 0;
 };
 
 }  // namespace scanedge::testing

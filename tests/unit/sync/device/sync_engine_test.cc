@@ -452,6 +452,58 @@ TEST(SyncEngine, DrainsTheRealSqliteOutbox) {
   EXPECT_EQ(ledger.applied(Stream::exec).front().id, "id-1");
 }
 
+// Telemetry shed at the outbox cap while offline: the ledger is told (shed_through), so it
+// does not wait for those seqs forever; every exec event still arrives exactly once.
+TEST(SyncEngine, TelemetryShedAtTheCapIsDeclaredAndTheRestDrains) {
+  testing::TempDir dir;
+  outbox::OutboxOptions oo;
+  oo.path = dir.file("outbox.db");
+  oo.synchronous = "normal";
+  oo.max_page_count = 64;  // 256 KiB
+  auto ob = outbox::SqliteOutbox::open(oo);
+  ASSERT_TRUE(ob.ok()) << ob.error().message;
+  auto& outbox = **ob;
+  FakeBroker broker;
+  FakeTransport device(broker), lt(broker);
+  FakeLedger ledger(lt);
+  ASSERT_TRUE(lt.start().ok());
+  SystemClock clock;
+  SyncEngine e(outbox, device, clock, opts(50, 200));
+  // Online first: a few telemetry events reach the ledger normally.
+  auto tele = [&](int i) {
+    return EventDraft{Stream::telemetry, nlohmann::json{{"id", "t" + std::to_string(i)}, {"type", "rfid.read"},
+                                                        {"pad", std::string(900, 'r')}}};
+  };
+  for (int i = 1; i <= 20; ++i) ASSERT_TRUE(outbox.commit(std::vector{tele(i)}, {}).ok());
+  ASSERT_TRUE(e.start().ok());
+  ASSERT_TRUE(eventually([&] { return ledger.through(Stream::telemetry) == 20; }, 10s));
+  // Offline: far more telemetry than fits, plus exec confirmations.
+  broker.set_up(false);
+  int execs = 0;
+  for (int i = 21; i <= 1500; ++i) {
+    std::vector<EventDraft> group{tele(i)};
+    if (i % 10 == 0) {
+      group.push_back(EventDraft{Stream::exec, nlohmann::json{{"id", "x" + std::to_string(i)}, {"type", "pick.confirmed"}}});
+      ++execs;
+    }
+    ASSERT_TRUE(outbox.commit(group, {}).ok()) << i;
+  }
+  const auto before = *outbox.stats(Stream::telemetry);
+  ASSERT_GT(before.shed, 0);
+  ASSERT_GT(before.shed_through, 20);
+  broker.set_up(true);
+  ASSERT_TRUE(eventually([&] { return outbox.stats(Stream::exec)->depth == 0 && outbox.stats(Stream::telemetry)->depth == 0; },
+                         20s));
+  expect_exactly_once_in_order(ledger, Stream::exec, execs);
+  // The ledger skipped exactly the shed seqs and holds everything else once.
+  EXPECT_EQ(ledger.through(Stream::telemetry), 1500);
+  EXPECT_EQ(ledger.shed(), before.shed_through - 20);
+  const auto applied = ledger.applied(Stream::telemetry);
+  EXPECT_EQ(static_cast<std::int64_t>(applied.size()), 1500 - (before.shed_through - 20));
+  EXPECT_EQ(ledger.gaps(), 0);
+  EXPECT_EQ(e.status().stream(Stream::telemetry).shed, before.shed);
+}
+
 TEST(SyncEngine, DrainRateThroughFakeTransport) {
   Rig r;
   constexpr std::int64_t kN = 100000;

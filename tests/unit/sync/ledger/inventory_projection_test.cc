@@ -12,6 +12,7 @@
 #include "sync/ledger/ledger_store.h"
 #include "sync/ledger/schema.h"
 #include "tests/support/process.h"
+#include "tests/unit/sync/ledger/store_backends.h"
 #include "tests/unit/sync/ledger/work_events.h"
 
 namespace scanedge::ledger {
@@ -35,15 +36,18 @@ std::int64_t bucket(const StockBuckets& b, std::string_view name) {
   return 0;
 }
 
-class Projection : public ::testing::Test {
+class Projection : public testing::BackendTest {
  protected:
-  void SetUp() override { reopen(); }
+  void SetUp() override {
+    testing::BackendTest::SetUp();
+    if (IsSkipped()) return;
+    reopen();
+  }
 
   void reopen() {
     store_.reset();
-    auto s = LedgerStore::open(LedgerOptions{dir_.file("ledger.db"), "normal", nullptr});
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
+    store_ = open_store();
+    ASSERT_TRUE(store_);
   }
 
   ApplyOutcome apply(const sync::Batch& b) {
@@ -90,11 +94,10 @@ class Projection : public ::testing::Test {
     flush(d);
   }
 
-  TempDir dir_;
   std::unique_ptr<LedgerStore> store_;
 };
 
-TEST_F(Projection, ReceiptsPalletsAndOverReceiptsAddOnHandPerLotDamageDoesNot) {
+TEST_P(Projection, ReceiptsPalletsAndOverReceiptsAddOnHandPerLotDamageDoesNot) {
   Device d("s1", "d1");
   d.received("RCV-1", "receive", "default", {Line{1, kG1, 2, std::nullopt}, Line{2, kG2, 5, std::nullopt}});
   d.receipt("RCV-1", 1, item(kG1, "A"));
@@ -130,7 +133,7 @@ TEST_F(Projection, ReceiptsPalletsAndOverReceiptsAddOnHandPerLotDamageDoesNot) {
   EXPECT_EQ(g1.lots[1].lot, "B");
 }
 
-TEST_F(Projection, PickReservesForItsChannelThenConsumesIntoStaged) {
+TEST_P(Projection, PickReservesForItsChannelThenConsumesIntoStaged) {
   Device d("s1", "d1");
   stock_up(d, kG1, "ABC", 5);
   d.received("PICK-1", "pick", "web", {Line{1, kG1, 2, "ABC"}, Line{2, kG2, 1, std::nullopt}});
@@ -155,7 +158,7 @@ TEST_F(Projection, PickReservesForItsChannelThenConsumesIntoStaged) {
   EXPECT_TRUE(snapshot().oversells.empty());
 }
 
-TEST_F(Projection, NewerTaskVersionReplacesReservationsMinusWhatIsDone) {
+TEST_P(Projection, NewerTaskVersionReplacesReservationsMinusWhatIsDone) {
   Device d("s1", "d1");
   stock_up(d, kG1, std::nullopt, 10);
   d.received("PICK-1", "pick", "web", {Line{1, kG1, 3, std::nullopt}}, 1);
@@ -177,7 +180,7 @@ TEST_F(Projection, NewerTaskVersionReplacesReservationsMinusWhatIsDone) {
   EXPECT_EQ(reserved(kG1, "web"), 0);
 }
 
-TEST_F(Projection, SubstituteIsConsumedAndTheOrderedLineReservationDecremented) {
+TEST_P(Projection, SubstituteIsConsumedAndTheOrderedLineReservationDecremented) {
   Device d("s1", "d1");
   stock_up(d, kG1, std::nullopt, 3);
   stock_up(d, kG2, std::nullopt, 3);
@@ -192,7 +195,7 @@ TEST_F(Projection, SubstituteIsConsumedAndTheOrderedLineReservationDecremented) 
   EXPECT_EQ(reserved(kG1), 1);
 }
 
-TEST_F(Projection, PickShortReleasesAndWritesOffNeverBelowZero) {
+TEST_P(Projection, PickShortReleasesAndWritesOffNeverBelowZero) {
   Device d("s1", "d1");
   stock_up(d, kG1, std::nullopt, 1);
   d.received("PICK-1", "pick", "web", {Line{1, kG1, 3, std::nullopt}});
@@ -207,7 +210,7 @@ TEST_F(Projection, PickShortReleasesAndWritesOffNeverBelowZero) {
   EXPECT_EQ(total(kG1, "written_off"), 1);
 }
 
-TEST_F(Projection, PickShortOfALotLineWritesOffThatLotAndAPartialShortKeepsTheRest) {
+TEST_P(Projection, PickShortOfALotLineWritesOffThatLotAndAPartialShortKeepsTheRest) {
   Device d("s1", "d1");
   stock_up(d, kG1, "A", 2);
   stock_up(d, kG1, "B", 2);
@@ -226,7 +229,7 @@ TEST_F(Projection, PickShortOfALotLineWritesOffThatLotAndAPartialShortKeepsTheRe
   EXPECT_EQ(reserved(kG1), 2);
 }
 
-TEST_F(Projection, PickShortWithoutLotTakesTheUnknownLotFirstThenLots) {
+TEST_P(Projection, PickShortWithoutLotTakesTheUnknownLotFirstThenLots) {
   Device d("s1", "d1");
   stock_up(d, kG1, std::nullopt, 1);
   stock_up(d, kG1, "A", 1);
@@ -241,7 +244,7 @@ TEST_F(Projection, PickShortWithoutLotTakesTheUnknownLotFirstThenLots) {
   EXPECT_EQ(total(kG1, "written_off"), 3);
 }
 
-TEST_F(Projection, EveryFinalStateReleasesTheTasksReservationsANonFinalOneDoesNot) {
+TEST_P(Projection, EveryFinalStateReleasesTheTasksReservationsANonFinalOneDoesNot) {
   const char* finals[] = {"picked", "short", "packed", "received", "inspected", "picked_up",
                           "partial", "missed", "shipped", "done", "cancelled"};
   Device d("s1", "d1");
@@ -263,7 +266,7 @@ TEST_F(Projection, EveryFinalStateReleasesTheTasksReservationsANonFinalOneDoesNo
   EXPECT_EQ(total(kG1, "on_hand"), 50);
 }
 
-TEST_F(Projection, FinalPickReleasesLinesNotPicked) {
+TEST_P(Projection, FinalPickReleasesLinesNotPicked) {
   Device d("s1", "d1");
   stock_up(d, kG1, std::nullopt, 5);
   d.received("PICK-1", "pick", "web", {Line{1, kG1, 1, std::nullopt}, Line{2, kG1, 2, std::nullopt}});
@@ -273,7 +276,7 @@ TEST_F(Projection, FinalPickReleasesLinesNotPicked) {
   EXPECT_EQ(total(kG1, "on_hand"), 4);
 }
 
-TEST_F(Projection, CancelReleasesReservationsStagedStaysUntilPutBack) {
+TEST_P(Projection, CancelReleasesReservationsStagedStaysUntilPutBack) {
   Device d("s1", "d1");
   stock_up(d, kG1, "L1", 4);
   d.received("PICK-1", "pick", "web", {Line{1, kG1, 3, "L1"}});
@@ -305,7 +308,7 @@ TEST_F(Projection, CancelReleasesReservationsStagedStaysUntilPutBack) {
   EXPECT_EQ(lot(kG1, "L1", "on_hand"), 3);
 }
 
-TEST_F(Projection, ShipFromStorePicksStageAndShipmentMovesStagedToShipped) {
+TEST_P(Projection, ShipFromStorePicksStageAndShipmentMovesStagedToShipped) {
   Device d("s1", "d1");
   stock_up(d, kG1, "A", 3);
   d.received("SFS-1", "ship_from_store", "marketplace", {Line{1, kG1, 2, std::nullopt}});
@@ -326,7 +329,7 @@ TEST_F(Projection, ShipFromStorePicksStageAndShipmentMovesStagedToShipped) {
   EXPECT_EQ(total(kG1, "on_hand"), 1);
 }
 
-TEST_F(Projection, ShipPartialShipsItsContents) {
+TEST_P(Projection, ShipPartialShipsItsContents) {
   Device d("s1", "d1");
   stock_up(d, kG1, std::nullopt, 3);
   d.received("SFS-1", "ship_from_store", "web", {Line{1, kG1, 2, std::nullopt}});
@@ -341,7 +344,7 @@ TEST_F(Projection, ShipPartialShipsItsContents) {
   EXPECT_EQ(reserved(kG1), 0);  // partial is final
 }
 
-TEST_F(Projection, PickupHandOverIsGoneAndPartialOrMissedReleases) {
+TEST_P(Projection, PickupHandOverIsGoneAndPartialOrMissedReleases) {
   Device d("s1", "d1");
   stock_up(d, kG1, std::nullopt, 5);
   d.received("PU-1", "pickup", "click_collect", {Line{1, kG1, 2, std::nullopt}});
@@ -365,7 +368,7 @@ TEST_F(Projection, PickupHandOverIsGoneAndPartialOrMissedReleases) {
   EXPECT_EQ(total(kG1, "on_hand"), 4);
 }
 
-TEST_F(Projection, ReturnsAreAvailableOnlyAfterARestockInspection) {
+TEST_P(Projection, ReturnsAreAvailableOnlyAfterARestockInspection) {
   Device d("s1", "d1");
   d.received("RET-1", "return", "web", {Line{1, kG1, 5, std::nullopt}});
   for (int k = 0; k < 5; ++k) {
@@ -397,7 +400,7 @@ TEST_F(Projection, ReturnsAreAvailableOnlyAfterARestockInspection) {
   EXPECT_EQ(total(kG1, "refurbish"), 1);
 }
 
-TEST_F(Projection, DamageOutsideAReceiveLeavesOnHand) {
+TEST_P(Projection, DamageOutsideAReceiveLeavesOnHand) {
   Device d("s1", "d1");
   stock_up(d, kG1, std::nullopt, 3);
   d.event("exception.damage", {{"task", nullptr}, {"item", item(kG1)}, {"qty", 2}, {"location", "A-01-03"}});
@@ -406,7 +409,7 @@ TEST_F(Projection, DamageOutsideAReceiveLeavesOnHand) {
   EXPECT_EQ(total(kG1, "damaged"), 2);
 }
 
-TEST_F(Projection, TwoDevicesConfirmingTheLastUnitForTwoChannelsIsOneOversellShowingBoth) {
+TEST_P(Projection, TwoDevicesConfirmingTheLastUnitForTwoChannelsIsOneOversellShowingBoth) {
   Device receiver("s1", "d0");
   stock_up(receiver, kG1, "ABC", 1);
   Device d1("s1", "d1"), d2("s1", "d2");
@@ -449,7 +452,7 @@ TEST_F(Projection, TwoDevicesConfirmingTheLastUnitForTwoChannelsIsOneOversellSho
   EXPECT_EQ(reserved(kG1), 0);
 }
 
-TEST_F(Projection, OversellWithNoPreviousConsumerAndOversellsAreFilteredBySiteAndGtin) {
+TEST_P(Projection, OversellWithNoPreviousConsumerAndOversellsAreFilteredBySiteAndGtin) {
   Device a("s1", "d1"), b("s2", "d9");
   a.received("PICK-1", "pick", "web", {Line{1, kG2, 1, std::nullopt}});
   a.picked("PICK-1", "web", 1, item(kG2));
@@ -482,7 +485,7 @@ TEST_F(Projection, OversellWithNoPreviousConsumerAndOversellsAreFilteredBySiteAn
   EXPECT_EQ(s.items[2].site, "s2");
 }
 
-TEST_F(Projection, DuplicatesAndRedeliveriesAreNotCountedTwice) {
+TEST_P(Projection, DuplicatesAndRedeliveriesAreNotCountedTwice) {
   Device d("s1", "d1");
   d.received("RCV-1", "receive", "default", {Line{1, kG1, 3, std::nullopt}});
   d.receipt("RCV-1", 1, item(kG1));
@@ -517,7 +520,7 @@ TEST_F(Projection, DuplicatesAndRedeliveriesAreNotCountedTwice) {
   EXPECT_EQ(reserved(kG1), 1);
 }
 
-TEST_F(Projection, GroupCommitProjectsEachNewEventOnceInOrderAndAGapProjectsNothingAfterIt) {
+TEST_P(Projection, GroupCommitProjectsEachNewEventOnceInOrderAndAGapProjectsNothingAfterIt) {
   Device d("s1", "d1");
   d.received("RCV-1", "receive", "default", {Line{1, kG1, 3, std::nullopt}});
   d.receipt("RCV-1", 1, item(kG1));
@@ -539,7 +542,7 @@ TEST_F(Projection, GroupCommitProjectsEachNewEventOnceInOrderAndAGapProjectsNoth
   (void)gap;
 }
 
-TEST_F(Projection, ExactlyOnceAcrossAReopenedDatabase) {
+TEST_P(Projection, ExactlyOnceAcrossAReopenedDatabase) {
   Device d("s1", "d1");
   stock_up(d, kG1, std::nullopt, 4);
   d.received("PICK-1", "pick", "web", {Line{1, kG1, 3, std::nullopt}});
@@ -560,7 +563,7 @@ TEST_F(Projection, ExactlyOnceAcrossAReopenedDatabase) {
   EXPECT_EQ(reserved(kG1), 1);
 }
 
-TEST_F(Projection, MalformedEventsAreAppliedAndAckedButSkippedByTheProjection) {
+TEST_P(Projection, MalformedEventsAreAppliedAndAckedButSkippedByTheProjection) {
   Device d("s1", "d1");
   stock_up(d, kG1, std::nullopt, 5);
   d.received("PICK-1", "pick", "web", {Line{1, kG1, 2, std::nullopt}});
@@ -594,12 +597,10 @@ TEST_F(Projection, MalformedEventsAreAppliedAndAckedButSkippedByTheProjection) {
   EXPECT_EQ(reserved(kG1), 2);  // neither the bad short nor the bad cancel released
 
   // Each skip is recorded with the field that was wrong.
-  auto db = storage::Database::open(dir_.file("ledger.db"));
-  ASSERT_TRUE(db);
-  auto q = (*db)->prepare("SELECT seq, problem FROM projection_skipped WHERE site = 's1' AND device = 'd1' ORDER BY seq");
-  ASSERT_TRUE(q);
+  auto skipped = store_->projection_skipped({"s1", "d1"});
+  ASSERT_TRUE(skipped) << skipped.error().message;
   std::vector<std::pair<std::int64_t, std::string>> rows;
-  while (*q->step()) rows.emplace_back(q->column_int(0), std::string(q->column_text(1)));
+  for (const auto& k : *skipped) rows.emplace_back(k.seq, k.problem);
   ASSERT_EQ(rows.size(), 11u);
   const char* fields[] = {"item.gtin: \"09506000134353\" is not a valid GTIN (check digit)",
                           "qty: missing",
@@ -618,7 +619,7 @@ TEST_F(Projection, MalformedEventsAreAppliedAndAckedButSkippedByTheProjection) {
   }
 }
 
-TEST_F(Projection, TelemetryAndUnknownTypesAreIgnoredNotCountedAsSkipped) {
+TEST_P(Projection, TelemetryAndUnknownTypesAreIgnoredNotCountedAsSkipped) {
   Device t("s1", "d1", Stream::telemetry);
   t.event("scan.rejected", {{"reason", {{"code", "no_task"}, {"message", "no task takes it"}}}, {"item", item(kG1)}});
   t.event("pick.confirmed", {{"task", "X"}, {"channel", "web"}, {"line", 1}, {"item", item(kG1)}, {"qty", 1}});
@@ -632,7 +633,7 @@ TEST_F(Projection, TelemetryAndUnknownTypesAreIgnoredNotCountedAsSkipped) {
   EXPECT_TRUE(snapshot().items.empty());
 }
 
-TEST_F(Projection, ReservationsAreKeptPerDevice) {
+TEST_P(Projection, ReservationsAreKeptPerDevice) {
   Device d1("s1", "d1"), d2("s1", "d2");
   d1.received("PICK-1", "pick", "web", {Line{1, kG1, 2, std::nullopt}});
   d2.received("PICK-1", "pick", "store", {Line{1, kG1, 1, std::nullopt}});
@@ -644,6 +645,9 @@ TEST_F(Projection, ReservationsAreKeptPerDevice) {
   EXPECT_EQ(reserved(kG1, "web"), 2);
   EXPECT_EQ(reserved(kG1, "store"), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, Projection, ::testing::Values(testing::Backend::sqlite, testing::Backend::postgresql),
+                         testing::backend_name);
 
 // The v1 schema exactly as released (migration 1 of schema.cc, never edited).
 constexpr const char* kV1Schema =
@@ -758,7 +762,7 @@ TEST(ProjectionMigration, AFreshDatabaseIsAtTheLatestVersionWithNothingPending) 
   TempDir dir;
   auto store = LedgerStore::open(LedgerOptions{dir.file("new.db"), "normal", nullptr});
   ASSERT_TRUE(store);
-  EXPECT_EQ(latest_schema_version(), 2);
+  EXPECT_EQ(latest_schema_version(), 3);
   auto inv = (*store)->inventory({});
   ASSERT_TRUE(inv) << inv.error().message;
   EXPECT_TRUE(inv->items.empty());

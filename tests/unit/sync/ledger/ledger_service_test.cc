@@ -103,6 +103,32 @@ TEST(LedgerService, DuplicatesAreAckedAgainNotAppliedAgain) {
   EXPECT_EQ(f.service->stats().duplicates, 4u);
 }
 
+TEST(LedgerService, ShedTelemetryIsSkippedAndAckedAndShedOnExecIsRejected) {
+  Fixture f;
+  DeviceEnd dev(f.broker, kD1);
+  dev.send(sync::events_topic(kD1, Stream::telemetry), payload(kD1, Stream::telemetry, 1, 2));
+  ASSERT_TRUE(eventually([&] { return dev.count() == 1; }, 5s));
+  // The device shed 3..6 at its outbox cap; its next batch starts at 7.
+  dev.send(sync::events_topic(kD1, Stream::telemetry),
+           sync::encode_batch(kD1, Stream::telemetry, testing::stored_events(Stream::telemetry, 7, 8), 6));
+  ASSERT_TRUE(eventually([&] { return dev.count() == 2; }, 5s));
+  const auto ack = decoded(dev.acks()[1]);
+  EXPECT_EQ(ack.acked_through, 8);
+  EXPECT_FALSE(ack.expect.has_value());
+  // shed_through on exec: refused by the decoder, nothing stored, no ack.
+  std::string exec = sync::encode_batch(kD1, Stream::exec, testing::stored_events(Stream::exec, 5, 5));
+  exec.insert(exec.size() - 1, ",\"shed_through\":4");
+  dev.send(sync::events_topic(kD1, Stream::exec), exec);
+  ASSERT_TRUE(eventually([&] { return f.service->stats().rejected == 1; }, 5s));
+  f.service->stop();
+  EXPECT_EQ(dev.count(), 2u);
+  const auto st = f.service->stats();
+  EXPECT_EQ(st.shed, 4u);
+  EXPECT_EQ(st.events_applied, 4u);
+  EXPECT_EQ(f.store->state(kD1, Stream::telemetry)->shed, 4);
+  EXPECT_EQ(f.store->state(kD1, Stream::exec)->last_seq, 0);
+}
+
 TEST(LedgerService, GapIsAnsweredWithExpect) {
   Fixture f;
   DeviceEnd dev(f.broker, kD1);
