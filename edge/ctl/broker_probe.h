@@ -12,8 +12,12 @@
 // no route, DNS), "tls" (TCP worked but the TLS handshake failed: the broker's
 // certificate does not chain to ca_file or does not name the host, or the broker refused this
 // device's certificate), "refused" (CONNACK refusal: bad credentials, not authorised),
-// "timeout" (no answer within `timeout`). The "tls" message cannot say which side refused (Paho C++ 1.2 does
-// not report OpenSSL's reason safely). Blocks up to about `timeout`. Thread-safe (no
+// "timeout" (no answer within `timeout`). Paho C++ 1.2 does not report OpenSSL's reason
+// safely, so after a failed TLS connect the handshake is repeated with OpenSSL directly and
+// the "tls" message says which side refused and why: the broker's certificate does not
+// verify against ca_file for the host (with X509's reason, e.g. "unable to get local issuer
+// certificate"), or the broker refused this device's certificate (with its alert, e.g.
+// "tlsv1 alert unknown ca"), or a file cannot be used. Blocks up to about 2 x `timeout`. Thread-safe (no
 // shared state). Paho exceptions are caught here.
 #pragma once
 

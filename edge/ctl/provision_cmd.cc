@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -14,6 +15,8 @@
 #include "edge/config/atomic_file.h"
 #include "edge/ctl/broker_probe.h"
 #include "edge/ctl/devices_cmd.h"
+#include "edge/devices/platform/scanner_port.h"
+#include "edge/profiles/profile.h"
 
 namespace scanedge::ctl {
 
@@ -111,6 +114,55 @@ void set_key(std::vector<std::string>& lines, const std::string& section, const 
   lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(at), block.begin(), block.end());
 }
 
+// The value text of an active `key = value` line, trimmed, without a trailing comment.
+std::string value_text(const std::string& line) {
+  std::string v = trim_left(line.substr(line.find('=') + 1));
+  if (!v.empty() && (v[0] == '"' || v[0] == '\'')) {
+    // A quoted string ends at its closing quote (escaped quotes only in "...").
+    for (std::size_t i = 1; i < v.size(); ++i) {
+      if (v[0] == '"' && v[i] == '\\') {
+        ++i;
+      } else if (v[i] == v[0]) {
+        return v.substr(0, i + 1);
+      }
+    }
+    return v;
+  }
+  return v.substr(0, v.find_first_of(" \t#"));
+}
+
+// Binds `b`: the [[scanner]] table whose port is b.port gets b.profile; without one, a
+// table is appended at the end (keys after a [[scanner]] header belong to that table).
+void bind_scanner(std::vector<std::string>& lines, const ScannerBinding& b) {
+  const std::string basic = toml_string(b.port);
+  const std::string literal = "'" + b.port + "'";
+  for (std::size_t h = 0; h < lines.size(); ++h) {
+    if (header_of(lines[h]) != "[scanner]") continue;
+    std::size_t end = h + 1;
+    while (end < lines.size() && header_of(lines[end]).empty()) ++end;
+    bool same_port = false;
+    std::size_t profile_line = end;
+    for (std::size_t i = h + 1; i < end; ++i) {
+      if (is_key_line(lines[i], "port", false)) {
+        const std::string v = value_text(lines[i]);
+        same_port = v == basic || v == literal;
+      } else if (is_key_line(lines[i], "profile", false)) {
+        profile_line = i;
+      }
+    }
+    if (!same_port) continue;
+    const std::string active = "profile = " + toml_string(b.profile);
+    if (profile_line < end) {
+      lines[profile_line] = active;
+    } else {
+      lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(h + 1), active);
+    }
+    return;
+  }
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  lines.insert(lines.end(), {"", "[[scanner]]", "profile = " + toml_string(b.profile), "port = " + basic});
+}
+
 bool is_tls(const std::string& uri) { return uri.rfind("ssl://", 0) == 0 || uri.rfind("mqtts://", 0) == 0; }
 
 Result<std::string> read_file(const std::string& path) {
@@ -166,13 +218,14 @@ std::string edit_config_text(const std::string& existing, const ProvisionKeys& k
   }
   if (!k.username.empty()) set_key(lines, "mqtt", "username", k.username, false);
   if (!k.password.empty()) set_key(lines, "mqtt", "password", k.password, false);
+  for (const auto& b : k.scanners) bind_scanner(lines, b);
   std::string out;
   for (const auto& l : lines) out += l + "\n";
   return out;
 }
 
 void add_provision_command(CLI::App& app, ProvisionCommand& cmd) {
-  cmd.app = app.add_subcommand("provision", "Set site, device, broker and TLS files; check the broker; list scanners");
+  cmd.app = app.add_subcommand("provision", "Set site, device, broker and TLS files; check the broker; list and bind scanners");
   cmd.app->add_option("--site", cmd.site, "Site id (1-64 of A-Z a-z 0-9 . _ -)")->required();
   cmd.app->add_option("--device", cmd.device, "Device id, unique within the site")->required();
   cmd.app->add_option("--broker", cmd.broker, "Broker URI: ssl://host:8883 (TLS) or tcp://host:1883")->required();
@@ -183,6 +236,19 @@ void add_provision_command(CLI::App& app, ProvisionCommand& cmd) {
   key->needs(cert);
   cmd.app->add_option("--username", cmd.username, "Broker user name (if the broker wants one)");
   cmd.app->add_option("--password", cmd.password, "Broker password");
+  cmd.app
+      ->add_option("--scanner", cmd.scanners,
+                   "Bind a scanner: PROFILE=PORT, e.g. generic-serial-ascii=usb:0403:6001:A50285BI (repeatable; "
+                   "`scanedgectl devices` lists ports)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            const auto eq = v.find('=');
+            return eq == std::string::npos || eq == 0 || eq + 1 == v.size() ? "expected PROFILE=PORT, got \"" + v + "\""
+                                                                              : "";
+          },
+          "PROFILE=PORT"));
+  cmd.app->add_flag("--bind-attached", cmd.bind_attached,
+                    "Bind every attached scanner a profile recognises to that profile ([[scanner]] tables)");
   cmd.app->add_option("--dir", cmd.dir, "Where the TLS files go on the device")->capture_default_str();
   cmd.app->add_option("--root", cmd.root, "Write into this root (an image or a test tree) instead of /");
   cmd.app->add_flag("--no-check", cmd.no_check, "Do not connect to the broker before writing");
@@ -212,7 +278,7 @@ int run_provision_command(const ProvisionCommand& cmd, const std::string& config
 
   const std::string root = cmd.root;
   const std::string cfg_file = root + config_path;
-  ProvisionKeys keys;
+  ProvisionKeys keys;  // the bindings are added after the device listing below
   keys.site = cmd.site;
   keys.device = cmd.device;
   keys.uri = cmd.broker;
@@ -235,18 +301,70 @@ int run_provision_command(const ProvisionCommand& cmd, const std::string& config
     if (!t) return fail(t.error().message);
     existing = *t;
   }
+  auto validated = [&](const std::string& text) -> Result<config::AgentConfig> {
+    auto parsed = config::parse_config(text, cfg_file);
+    if (!parsed) {
+      return make_error("config", "the configuration would not be valid: " + parsed.error().message +
+                                      (had_file ? " (fix the existing file or move it away)" : ""));
+    }
+    bool placed = parsed->site == keys.site && parsed->device == keys.device && parsed->mqtt_uri == keys.uri &&
+                  parsed->mqtt_ca_file == keys.ca_file && parsed->mqtt_cert_file == keys.cert_file &&
+                  parsed->mqtt_key_file == keys.key_file;
+    for (const auto& b : keys.scanners) {
+      int with_port = 0;
+      for (const auto& sc : parsed->scanners) {
+        if (sc.port == b.port) with_port += sc.profile == b.profile ? 1 : 2;
+      }
+      placed = placed && with_port == 1;
+    }
+    if (!placed) {
+      return make_error("config", "could not place the keys in " + cfg_file +
+                                      " (unusual layout: e.g. a dotted key, an inline table for [device]/[mqtt], or "
+                                      "two [[scanner]] tables for one port); edit it by hand");
+    }
+    return parsed;
+  };
+  // Without bindings first: the profiles directory and the bus endpoint come from it.
+  auto base = validated(edit_config_text(existing, keys));
+  if (!base) return fail(base.error().message);
+  const std::string pdir = profiles_dir.empty() ? root + base->profiles_dir : profiles_dir;
+  const auto listing = list_devices(bus.empty() ? base->bus_endpoint : bus, pdir, std::chrono::milliseconds(300), err);
+
+  // The bindings: --scanner first, then (--bind-attached) what the listing recognised.
+  for (const auto& spec : cmd.scanners) {
+    const auto eq = spec.find('=');
+    const ScannerBinding b{spec.substr(0, eq), spec.substr(eq + 1)};
+    auto profile = find_profile(pdir, b.profile);
+    if (!profile) return fail("--scanner " + spec + ": profile \"" + b.profile + "\": " + profile.error().message);
+    if (auto s = devices::check_scanner_port(b.port, *profile); !s) {
+      return fail("--scanner " + spec + ": " + s.error().message);
+    }
+    std::erase_if(keys.scanners, [&](const ScannerBinding& o) { return o.port == b.port; });
+    keys.scanners.push_back(b);
+  }
+  std::vector<std::string> not_bound;  // attached, recognised, but the port does not suit the family
+  if (cmd.bind_attached) {
+    for (const auto& r : listing.rows) {
+      if (r.kind.empty() || r.profile.empty() || r.identity.empty()) continue;
+      if (std::any_of(keys.scanners.begin(), keys.scanners.end(),
+                      [&](const ScannerBinding& o) { return o.port == r.identity; })) {
+        continue;
+      }
+      auto profile = find_profile(pdir, r.profile);
+      if (!profile) {
+        not_bound.push_back(r.identity + ": profile " + r.profile + ": " + profile.error().message);
+        continue;
+      }
+      if (auto s = devices::check_scanner_port(r.identity, *profile); !s) {
+        not_bound.push_back(r.identity + ": " + s.error().message);
+        continue;
+      }
+      keys.scanners.push_back(ScannerBinding{r.profile, r.identity});
+    }
+  }
   const std::string text = edit_config_text(existing, keys);
-  auto parsed = config::parse_config(text, cfg_file);
-  if (!parsed) {
-    return fail("the configuration would not be valid: " + parsed.error().message +
-                (had_file ? " (fix the existing file or move it away)" : ""));
-  }
-  if (parsed->site != keys.site || parsed->device != keys.device || parsed->mqtt_uri != keys.uri ||
-      parsed->mqtt_ca_file != keys.ca_file || parsed->mqtt_cert_file != keys.cert_file ||
-      parsed->mqtt_key_file != keys.key_file) {
-    return fail("could not place the keys in " + cfg_file +
-                " (unusual layout: e.g. a dotted key or an inline table for [device]/[mqtt]); edit it by hand");
-  }
+  auto parsed = validated(text);
+  if (!parsed) return fail(parsed.error().message);
 
   // 3. The broker, with the source files (the copies do not exist yet).
   if (!cmd.no_check) {
@@ -303,20 +421,18 @@ int run_provision_command(const ProvisionCommand& cmd, const std::string& config
     return fail("cannot give " + cfg_file + " to group scanedge: " + std::strerror(errno));
   }
 
-  // 5. Scanners (listing only; see the header).
+  // 5. Scanners: the listing taken before step 2, and what was bound.
   out << "\nattached devices (profiles.autodetect = " << (parsed->autodetect ? "true" : "false")
       << (parsed->autodetect ? ": every recognised scanner is served" : ": only [[scanner]] entries are served")
       << "):\n";
-  const auto listing = list_devices(bus.empty() ? parsed->bus_endpoint : bus,
-                                    profiles_dir.empty() ? root + parsed->profiles_dir : profiles_dir,
-                                    std::chrono::milliseconds(300), err);
   out << devices::format_device_table(listing.rows);
   bool unrecognised = false;
   for (const auto& r : listing.rows) unrecognised = unrecognised || r.state == "no_profile";
   if (unrecognised) {
-    out << "(a scanner listed as no_profile needs a [[scanner]] entry naming its profile and port in " << config_path
-        << ")\n";
+    out << "(a scanner listed as no_profile is served once bound: provision again with --scanner PROFILE=PORT, "
+           "PORT as listed)\n";
   }
+  for (const auto& why : not_bound) out << "not bound: " << why << "\n";
 
   // 6. Summary.
   out << "\nprovisioned " << cfg_file << (had_file ? " (updated; other settings kept)" : " (new file)") << ":\n"
@@ -329,6 +445,10 @@ int run_provision_command(const ProvisionCommand& cmd, const std::string& config
         << "  mqtt.key_file  = " << keys.key_file << " (mode 0600" << (user ? ", owner scanedge" : "") << ")\n";
   }
   if (!keys.username.empty()) out << "  mqtt.username  = " << keys.username << "\n";
+  for (const auto& b : keys.scanners) out << "  scanner        = " << b.port << " -> profile " << b.profile << "\n";
+  if (cmd.bind_attached && keys.scanners.empty()) {
+    out << "  scanner        = none bound (--bind-attached: no attached device is recognised by a profile)\n";
+  }
   out << "  broker check   = " << (cmd.no_check ? "skipped (--no-check)" : "passed") << "\n"
       << "next: scanedged --check-config -c " << config_path << " && systemctl restart scanedged\n";
   return 0;

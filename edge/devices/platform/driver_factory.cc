@@ -6,23 +6,20 @@
 #include "drivers/serial_ascii/serial_ascii_driver.h"
 #include "drivers/ssi/ssi_driver.h"
 #include "drivers/usb/usb_hid_stream.h"
+#include "edge/devices/platform/scanner_port.h"
 
 namespace scanedge::devices {
 
 DriverFactory make_driver_factory(const Clock& clock) {
   return [&clock](const std::string& port, const Profile& p) -> Result<std::unique_ptr<ScannerDriver>> {
-    const bool usb_identity = port.rfind("usb:", 0) == 0;
+    if (auto s = check_scanner_port(port, p); !s) return s.error();
     if (p.driver == "serial-ascii") return std::unique_ptr<ScannerDriver>(new serial_ascii::SerialAsciiDriver(port, p, clock));
     if (p.driver == "ssi") return std::unique_ptr<ScannerDriver>(new ssi::SsiDriver(port, p, clock));
     if (p.driver == "rfid-mercury") return std::unique_ptr<ScannerDriver>(new mercury::MercuryDriver(port, p, clock));
-    if (p.driver == "hid-keyboard" || p.driver == "hid-pos") {
-      if (!usb_identity) {
-        return make_error("config", "profile " + p.name + " (driver " + p.driver + ") needs a USB identity as port " +
-                                        "(usb:VVVV:PPPP:SERIAL, see scanedgectl devices), not \"" + port + "\"");
-      }
-      if (p.driver == "hid-keyboard") {
-        return std::unique_ptr<ScannerDriver>(new hid_keyboard::HidKeyboardDriver(port, p, clock, usb::usb_hid_opener()));
-      }
+    if (p.driver == "hid-keyboard") {
+      return std::unique_ptr<ScannerDriver>(new hid_keyboard::HidKeyboardDriver(port, p, clock, usb::usb_hid_opener()));
+    }
+    if (p.driver == "hid-pos") {
       return std::unique_ptr<ScannerDriver>(new hid_pos::HidPosDriver(port, p, clock, usb::usb_hid_opener()));
     }
     return make_error("config", "profile " + p.name + ": driver family \"" + p.driver + "\" is not in this build");

@@ -6,7 +6,7 @@
 //     (port: identity or path, opened through serial::serial_port_factory()),
 //   hid-keyboard -> HidKeyboardDriver, hid-pos -> HidPosDriver
 //     (port: a usb: identity, opened through usb::usb_hid_opener()).
-//   Errors (code config): a USB family given a port that is not a usb: identity; an
+//   Errors (code config): the port is not one the family can serve (scanner_port.h); an
 //   unknown family.
 // `clock` must outlive every driver created.
 #pragma once

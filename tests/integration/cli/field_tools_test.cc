@@ -129,7 +129,25 @@ TEST_F(FieldTools, ProvisionRefusesABrokerThatFailsTheHandshakeAndWritesNothing)
                                 "--cert", device_.cert_file, "--key", device_.key_file, "--root", root.path()});
   EXPECT_EQ(bad_ca.status, 1) << bad_ca.out;
   EXPECT_NE(bad_ca.out.find("broker check failed (tls)"), std::string::npos) << bad_ca.out;
+  // Which side and why, from OpenSSL: the broker's certificate is not from this CA.
+  EXPECT_NE(bad_ca.out.find("the broker's certificate does not verify against " + other.ca_file() +
+                            " for host 127.0.0.1: "),
+            std::string::npos)
+      << bad_ca.out;
   EXPECT_NE(bad_ca.out.find("nothing was written"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::is_empty(root.path())) << "nothing written";
+
+  // The right CA, but a device certificate from another CA: the broker refuses the device.
+  const auto rogue = other.issue_client("store-1/hh-1");
+  auto bad_cert = run_both(dir_, {SCANEDGECTL_BIN, "--bus", "ipc://" + dir_.file("n.sock"), "provision", "--site",
+                                  "store-1", "--device", "hh-1", "--broker", broker_->uri(), "--ca", pki_.ca_file(),
+                                  "--cert", rogue.cert_file, "--key", rogue.key_file, "--root", root.path()});
+  EXPECT_EQ(bad_cert.status, 1) << bad_cert.out;
+  EXPECT_NE(bad_cert.out.find("broker check failed (tls)"), std::string::npos) << bad_cert.out;
+  EXPECT_NE(bad_cert.out.find("this device's certificate (" + rogue.cert_file +
+                              ") is not signed by a CA the broker trusts"),
+            std::string::npos)
+      << bad_cert.out;
   EXPECT_TRUE(std::filesystem::is_empty(root.path())) << "nothing written";
 
   // With --no-check the same files are provisioned (the tech may be off-site).

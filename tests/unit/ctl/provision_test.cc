@@ -97,5 +97,45 @@ TEST(ProvisionConfig, NoFileGivesAMinimalValidFileAndValuesAreTomlEscaped) {
   EXPECT_EQ(cfg->mqtt_username, "dev\"7");
 }
 
+TEST(ProvisionConfig, ScannerBindingsAreAppendedAfterTheShippedCommentsAndParse) {
+  const std::string base = shipped_default();
+  if (base.empty()) GTEST_SKIP() << "no shipped configuration at " << SCANEDGE_SHIPPED_CONFIG;
+  ProvisionKeys k = tls_keys();
+  k.scanners = {{"zebra-ds2208", "usb:05e0:1200:DS2208-7"}, {"generic-serial-ascii", "/dev/ttyUSB0"}};
+  const std::string text = edit_config_text(base, k);
+  auto cfg = config::parse_config(text, "edited");
+  ASSERT_TRUE(cfg) << cfg.error().message << "\n" << text;
+  ASSERT_EQ(cfg->scanners.size(), 2u);
+  EXPECT_EQ(cfg->scanners[0].profile, "zebra-ds2208");
+  EXPECT_EQ(cfg->scanners[0].port, "usb:05e0:1200:DS2208-7");
+  EXPECT_EQ(cfg->scanners[1].profile, "generic-serial-ascii");
+  EXPECT_EQ(cfg->scanners[1].port, "/dev/ttyUSB0");
+  // The commented example is still there, and the tables come after it (end of the file).
+  EXPECT_LT(text.find("#[[scanner]]"), text.find("\n[[scanner]]\nprofile = \"zebra-ds2208\""));
+  EXPECT_EQ(cfg->site, "store-042");
+}
+
+TEST(ProvisionConfig, RebindingAPortChangesItsProfileInPlaceAndKeepsOtherScanners) {
+  const std::string existing =
+      "[device]\nsite = \"s\"\nid = \"d\"\n\n[[scanner]]\nprofile = \"old-profile\"  # chosen in 2025\n"
+      "port = \"usb:05e0:1200:A1\"  # front counter\n\n[[scanner]]\nport = '/dev/ttyS0'\nprofile = \"keep-me\"\n";
+  ProvisionKeys k;
+  k.site = "s";
+  k.device = "d";
+  k.uri = "tcp://127.0.0.1:1883";
+  k.scanners = {{"zebra-ds2208", "usb:05e0:1200:A1"}, {"new-serial", "/dev/ttyS0"}, {"third", "/dev/ttyUSB3"}};
+  const std::string text = edit_config_text(existing, k);
+  auto cfg = config::parse_config(text, "edited");
+  ASSERT_TRUE(cfg) << cfg.error().message << "\n" << text;
+  ASSERT_EQ(cfg->scanners.size(), 3u) << text;
+  EXPECT_EQ(cfg->scanners[0].profile, "zebra-ds2208");
+  EXPECT_EQ(cfg->scanners[0].port, "usb:05e0:1200:A1");
+  EXPECT_EQ(cfg->scanners[1].profile, "new-serial") << "a literal-string port is recognised too";
+  EXPECT_EQ(cfg->scanners[1].port, "/dev/ttyS0");
+  EXPECT_EQ(cfg->scanners[2].port, "/dev/ttyUSB3");
+  EXPECT_NE(text.find("# front counter"), std::string::npos) << "the port line and its comment stay";
+  EXPECT_EQ(text.find("old-profile"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace scanedge::ctl
