@@ -52,6 +52,8 @@ Result<ApplyRun> run_apply(ApplyTxn& txn, InventoryProjection& projection,
     }
   }
 
+  // Whatever an earlier run left pending (it failed and was rolled back) is void.
+  projection.discard();
   ApplyRun run;
   run.outcomes.reserve(batches.size());
   constexpr int kMaxProjectionWarnings = 20;
@@ -109,6 +111,7 @@ Result<ApplyRun> run_apply(ApplyTxn& txn, InventoryProjection& projection,
     run.outcomes.push_back(out);
   }
   if (!run.changed) return run;
+  if (auto s = projection.flush(); !s) return with_context(s.error(), "writing the inventory projection");
   for (auto& [key, c] : cursors) {
     if (!c.changed) continue;
     if (auto s = txn.store_cursor(c.row); !s) return with_context(s.error(), "updating ledger state");

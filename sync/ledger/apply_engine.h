@@ -9,7 +9,8 @@
 //   2. ApplyTxn::lock_sites() with the sites whose exec batches will apply something (the
 //      projection's serialisation point on PostgreSQL), ascending;
 //   3. the batches, in order: events inserted, projected, cursors advanced in memory;
-//   4. the changed cursors written with ApplyTxn::store_cursor().
+//   4. the projection's pending changes written (InventoryProjection::flush());
+//   5. the changed cursors written with ApplyTxn::store_cursor().
 // The caller commits when `changed`, and otherwise rolls back (nothing to write).
 // Errors: the primitives' and the projection's, unchanged; the caller rolls back.
 // Threading: the calling thread only.

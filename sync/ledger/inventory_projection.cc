@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -356,6 +358,24 @@ Plan make_plan(std::string_view type, const json& ev) {
 struct InventoryProjection::Impl {
   SqlSession& db;
 
+  // Write-behind state of the current transaction (see the header: flush()). The additive
+  // changes of many events to one row are coalesced into one statement per row at flush():
+  // stock deltas, task progress, reservation takes (sequential "remaining - q, never below
+  // 0" steps with q >= 1 equal one step by their sum) and the last consumer of a GTIN (last
+  // one wins). Every read of these tables made while projecting sees them: through the
+  // caches below, or by flushing first on the rare paths (pick.short's write-offs).
+  using StockKey = std::tuple<std::string, std::string, std::string>;          // site, gtin, lot
+  using LineKey = std::tuple<std::string, std::string, std::string, std::int64_t>;  // site, device, task, line
+  using GtinKey = std::pair<std::string, std::string>;                          // site, gtin
+  struct Consumer {
+    std::string device, task, channel, event_id;
+  };
+  std::map<StockKey, Deltas> stock_pending;
+  std::map<LineKey, std::int64_t> progress_pending;
+  std::map<LineKey, std::int64_t> take_pending;
+  std::map<GtinKey, Consumer> consumer_pending;
+  std::map<GtinKey, std::int64_t> on_hand_known;  // on_hand over all lots, database + pending
+
   explicit Impl(SqlSession& d) : db(d) {}
 
   template <class... A>
@@ -369,7 +389,15 @@ struct InventoryProjection::Impl {
     return db.query_int(sql, args...);
   }
 
-  Status add_stock(const std::string& site, const std::string& gtin, const std::string& lot, const Deltas& d) {
+  void discard() {
+    stock_pending.clear();
+    progress_pending.clear();
+    take_pending.clear();
+    consumer_pending.clear();
+    on_hand_known.clear();
+  }
+
+  Status write_stock(const StockKey& k, const Deltas& d) {
     static constexpr const char* kSql =
         "INSERT INTO stock(site, gtin, lot, on_hand, staged, returned_uninspected, damaged, disposed, refurbish,"
         " shipped, handed_over, written_off) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -380,32 +408,100 @@ struct InventoryProjection::Impl {
         " refurbish = stock.refurbish + excluded.refurbish, shipped = stock.shipped + excluded.shipped,"
         " handed_over = stock.handed_over + excluded.handed_over,"
         " written_off = stock.written_off + excluded.written_off";
+    const auto& [site, gtin, lot] = k;
     return run(kSql, site, gtin, lot, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8]);
   }
 
-  Status add_progress(const std::string& site, const std::string& device, const std::string& task, std::int64_t line,
-                      std::int64_t qty) {
-    return run(
-        "INSERT INTO task_progress(site, device, task, line, done) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT(site, device, task, line) DO UPDATE SET done = task_progress.done + excluded.done",
-        site, device, task, line, qty);
+  // Writes every pending change, then forgets the caches (another transaction may change
+  // the tables next). On failure the caller rolls back; the state is discarded either way.
+  Status flush() {
+    Status result;
+    auto keep_first_error = [&](Status s) {
+      if (!s && result) result = std::move(s);
+    };
+    for (const auto& [k, d] : stock_pending) {
+      if (result) keep_first_error(write_stock(k, d));
+    }
+    for (const auto& [k, done] : progress_pending) {
+      if (!result) break;
+      const auto& [site, device, task, line] = k;
+      keep_first_error(run(
+          "INSERT INTO task_progress(site, device, task, line, done) VALUES (?, ?, ?, ?, ?)"
+          " ON CONFLICT(site, device, task, line) DO UPDATE SET done = task_progress.done + excluded.done",
+          site, device, task, line, done));
+    }
+    for (const auto& [k, qty] : take_pending) {
+      if (!result) break;
+      const auto& [site, device, task, line] = k;
+      keep_first_error(run(
+          "UPDATE reservations SET remaining = CASE WHEN remaining > ?1 THEN remaining - ?1 ELSE 0 END"
+          " WHERE site = ?2 AND device = ?3 AND task = ?4 AND line = ?5",
+          qty, site, device, task, line));
+    }
+    for (const auto& [k, c] : consumer_pending) {
+      if (!result) break;
+      keep_first_error(run(
+          "INSERT INTO last_consumer(site, gtin, device, task, channel, event_id) VALUES (?, ?, ?, ?, ?, ?)"
+          " ON CONFLICT(site, gtin) DO UPDATE SET device = excluded.device, task = excluded.task,"
+          " channel = excluded.channel, event_id = excluded.event_id",
+          k.first, k.second, c.device, c.task, c.channel, c.event_id));
+    }
+    discard();
+    return result;
   }
 
-  Status take_reservation(const std::string& site, const std::string& device, const std::string& task,
-                          std::int64_t line, std::int64_t qty) {
-    return run(
-        "UPDATE reservations SET remaining = CASE WHEN remaining > ?1 THEN remaining - ?1 ELSE 0 END"
-        " WHERE site = ?2 AND device = ?3 AND task = ?4 AND line = ?5",
-        qty, site, device, task, line);
+  void add_stock(const std::string& site, const std::string& gtin, const std::string& lot, const Deltas& d) {
+    Deltas& p = stock_pending[StockKey{site, gtin, lot}];
+    for (std::size_t i = 0; i < kBucketCount; ++i) p[i] += d[i];
+    if (auto it = on_hand_known.find(GtinKey{site, gtin}); it != on_hand_known.end()) it->second += d[kOnHand];
+  }
+
+  // on_hand of (site, gtin) over all lots, as the tables will hold it after flush().
+  Result<std::int64_t> on_hand(const std::string& site, const std::string& gtin) {
+    GtinKey key{site, gtin};
+    if (auto it = on_hand_known.find(key); it != on_hand_known.end()) return it->second;
+    auto stored = query_int("SELECT coalesce(sum(on_hand), 0) FROM stock WHERE site = ? AND gtin = ?", site, gtin);
+    if (!stored) return stored.error();
+    std::int64_t total = stored->value_or(0);
+    for (auto it = stock_pending.lower_bound(StockKey{site, gtin, std::string()});
+         it != stock_pending.end() && std::get<0>(it->first) == site && std::get<1>(it->first) == gtin; ++it) {
+      total += it->second[kOnHand];
+    }
+    on_hand_known.emplace(std::move(key), total);
+    return total;
+  }
+
+  void add_progress(const std::string& site, const std::string& device, const std::string& task, std::int64_t line,
+                    std::int64_t qty) {
+    progress_pending[LineKey{site, device, task, line}] += qty;
+  }
+
+  void take_reservation(const std::string& site, const std::string& device, const std::string& task, std::int64_t line,
+                        std::int64_t qty) {
+    take_pending[LineKey{site, device, task, line}] += qty;
+  }
+
+  // Every reservation of the task is deleted: its pending takes go with it.
+  Status delete_reservations(const std::string& site, const std::string& device, const std::string& task) {
+    for (auto it = take_pending.lower_bound(LineKey{site, device, task, std::numeric_limits<std::int64_t>::min()});
+         it != take_pending.end() && std::get<0>(it->first) == site && std::get<1>(it->first) == device &&
+         std::get<2>(it->first) == task;) {
+      it = take_pending.erase(it);
+    }
+    return run("DELETE FROM reservations WHERE site = ? AND device = ? AND task = ?", site, device, task);
   }
 
   Status set_reservations(const std::string& site, const std::string& device, const Plan& p) {
-    if (auto s = run("DELETE FROM reservations WHERE site = ? AND device = ? AND task = ?", site, device, p.task); !s) return s;
+    if (auto s = delete_reservations(site, device, p.task); !s) return s;
     for (const ReserveLine& r : p.reserve) {
       auto done = query_int("SELECT done FROM task_progress WHERE site = ? AND device = ? AND task = ? AND line = ?", site,
                             device, p.task, r.line);
       if (!done) return done.error();
-      const std::int64_t remaining = std::max<std::int64_t>(0, r.qty - done->value_or(0));
+      std::int64_t total_done = done->value_or(0);
+      if (auto it = progress_pending.find(LineKey{site, device, p.task, r.line}); it != progress_pending.end()) {
+        total_done += it->second;
+      }
+      const std::int64_t remaining = std::max<std::int64_t>(0, r.qty - total_done);
       if (auto s = run(
               "INSERT INTO reservations(site, device, task, line, gtin, lot, channel, task_type, remaining)"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -418,20 +514,24 @@ struct InventoryProjection::Impl {
   }
 
   Status consume(const sync::DeviceAddress& a, std::int64_t seq, std::string_view id, const Plan& p) {
-    auto before = query_int("SELECT coalesce(sum(on_hand), 0) FROM stock WHERE site = ? AND gtin = ?", a.site, p.item.gtin);
+    auto before = on_hand(a.site, p.item.gtin);
     if (!before) return before.error();
-    const std::int64_t on_hand = before->value_or(0);
+    const std::int64_t on_hand_now = *before;
     const std::string event_id(id);
-    if (on_hand < p.qty) {
+    if (on_hand_now < p.qty) {
       std::array<std::optional<std::string>, 4> prev;
-      auto st = db.each(
-          "SELECT device, task, channel, event_id FROM last_consumer WHERE site = ? AND gtin = ?",
-          [&](const SqlRow& r) {
-            for (int i = 0; i < 4; ++i) prev[static_cast<std::size_t>(i)] = std::string(r.text_at(i));
-          },
-          a.site, p.item.gtin);
-      if (!st) return st;
-      const std::int64_t short_qty = p.qty - std::max<std::int64_t>(0, on_hand);
+      if (auto it = consumer_pending.find(GtinKey{a.site, p.item.gtin}); it != consumer_pending.end()) {
+        prev = {it->second.device, it->second.task, it->second.channel, it->second.event_id};
+      } else {
+        auto st = db.each(
+            "SELECT device, task, channel, event_id FROM last_consumer WHERE site = ? AND gtin = ?",
+            [&](const SqlRow& r) {
+              for (int i = 0; i < 4; ++i) prev[static_cast<std::size_t>(i)] = std::string(r.text_at(i));
+            },
+            a.site, p.item.gtin);
+        if (!st) return st;
+      }
+      const std::int64_t short_qty = p.qty - std::max<std::int64_t>(0, on_hand_now);
       if (auto s = run(
               "INSERT INTO oversells(site, gtin, lot, short, device, seq, event_id, task, channel, time,"
               " prev_device, prev_task, prev_channel, prev_event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -441,19 +541,18 @@ struct InventoryProjection::Impl {
         return s;
       }
     }
-    if (auto s = add_stock(a.site, p.item.gtin, p.item.lot, p.consume_deltas); !s) return s;
-    if (auto s = take_reservation(a.site, a.device, p.task, p.line, p.qty); !s) return s;
-    if (auto s = add_progress(a.site, a.device, p.task, p.line, p.qty); !s) return s;
-    return run(
-        "INSERT INTO last_consumer(site, gtin, device, task, channel, event_id) VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT(site, gtin) DO UPDATE SET device = excluded.device, task = excluded.task,"
-        " channel = excluded.channel, event_id = excluded.event_id",
-        a.site, p.item.gtin, a.device, p.task, p.channel, event_id);
+    add_stock(a.site, p.item.gtin, p.item.lot, p.consume_deltas);
+    take_reservation(a.site, a.device, p.task, p.line, p.qty);
+    add_progress(a.site, a.device, p.task, p.line, p.qty);
+    consumer_pending[GtinKey{a.site, p.item.gtin}] = Consumer{a.device, p.task, p.channel, event_id};
+    return {};
   }
 
   // Writes off up to `qty` units of (site, gtin): from `lot` when known, otherwise from the
-  // unknown lot first and then the lots in order; never takes a bucket below 0.
+  // unknown lot first and then the lots in order; never takes a bucket below 0. Reads the
+  // stock table, so pending changes are flushed first.
   Status write_off(const std::string& site, const std::string& gtin, const std::string& lot, std::int64_t qty) {
+    if (auto s = flush(); !s) return s;
     std::vector<std::pair<std::string, std::int64_t>> buckets;
     if (!lot.empty()) {
       auto have = query_int("SELECT on_hand FROM stock WHERE site = ? AND gtin = ? AND lot = ?", site, gtin, lot);
@@ -466,14 +565,14 @@ struct InventoryProjection::Impl {
       if (!st) return st;
     }
     std::int64_t left = qty;
-    for (const auto& [bucket_lot, on_hand] : buckets) {
+    for (const auto& [bucket_lot, on_hand_lot] : buckets) {
       if (left == 0) break;
-      const std::int64_t take = std::min(left, std::max<std::int64_t>(0, on_hand));
+      const std::int64_t take = std::min(left, std::max<std::int64_t>(0, on_hand_lot));
       if (take == 0) continue;
       Deltas d{};
       d[kOnHand] = -take;
       d[kWrittenOff] = take;
-      if (auto s = add_stock(site, gtin, bucket_lot, d); !s) return s;
+      add_stock(site, gtin, bucket_lot, d);
       left -= take;
     }
     return {};
@@ -481,14 +580,15 @@ struct InventoryProjection::Impl {
 
   Status short_lines(const sync::DeviceAddress& a, const Plan& p) {
     for (const ShortLine& l : p.shorts) {
-      // The reserved lot of the line, when the line asked for one.
+      // The reserved lot of the line, when the line asked for one (reservation rows are
+      // written at once; only their `remaining` is deferred).
       std::string lot;
       auto st = db.each(
           "SELECT lot FROM reservations WHERE site = ? AND device = ? AND task = ? AND line = ?",
           [&](const SqlRow& r) { lot = std::string(r.text_at(0)); }, a.site, a.device, p.task, l.line);
       if (!st) return st;
-      if (auto s = take_reservation(a.site, a.device, p.task, l.line, l.qty); !s) return s;
-      if (auto s = add_progress(a.site, a.device, p.task, l.line, l.qty); !s) return s;
+      take_reservation(a.site, a.device, p.task, l.line, l.qty);
+      add_progress(a.site, a.device, p.task, l.line, l.qty);
       if (auto s = write_off(a.site, l.gtin, lot, l.qty); !s) return s;
     }
     return {};
@@ -504,13 +604,9 @@ struct InventoryProjection::Impl {
     if (!p.shorts.empty()) {
       if (auto s = short_lines(a, p); !s) return s;
     }
-    for (const StockChange& c : p.changes) {
-      if (auto s = add_stock(a.site, c.gtin, c.lot, c.d); !s) return s;
-    }
+    for (const StockChange& c : p.changes) add_stock(a.site, c.gtin, c.lot, c.d);
     if (p.release) {
-      if (auto s = run("DELETE FROM reservations WHERE site = ? AND device = ? AND task = ?", a.site, a.device, p.task); !s) {
-        return s;
-      }
+      if (auto s = delete_reservations(a.site, a.device, p.task); !s) return s;
     }
     return {};
   }
@@ -518,6 +614,9 @@ struct InventoryProjection::Impl {
 
 InventoryProjection::InventoryProjection(SqlSession& db) : impl_(std::make_unique<Impl>(db)) {}
 InventoryProjection::~InventoryProjection() = default;
+
+Status InventoryProjection::flush() { return impl_->flush(); }
+void InventoryProjection::discard() { impl_->discard(); }
 
 Result<ProjectionResult> InventoryProjection::apply(const sync::DeviceAddress& address, Stream stream, std::int64_t seq,
                                                     std::string_view id, std::string_view type, std::string_view body,
@@ -586,6 +685,7 @@ Result<std::int64_t> replay_applied_events(storage::Database& db) {
     if (r->kind == ProjectionResult::Kind::skipped) ++skipped;
   }
   q->reset();
+  if (auto s = projection.flush(); !s) return s.error();
   if (auto s = db.exec("UPDATE projection_meta SET value = 0 WHERE key = 'replay_pending'"); !s) return s.error();
   if (auto s = tx->commit(); !s) return s.error();
   if (projected + skipped > 0) {

@@ -81,8 +81,21 @@ class InventoryProjection {
   // Projects one newly applied event. Must be called inside the transaction that applied
   // it, exactly once per applied event, in apply order. A skipped event is recorded in
   // projection_skipped and logged (the caller may throttle: `log` false suppresses it).
+  // Write-behind: the additive row changes (stock, task_progress, reservations.remaining,
+  // last_consumer) of the events projected since the last flush() are kept in memory and
+  // coalesced, one statement per changed row at flush(); what the projection itself reads
+  // meanwhile (on_hand for the oversell check, a task's progress, the last consumer) already
+  // includes them.
   Result<ProjectionResult> apply(const sync::DeviceAddress& address, Stream stream, std::int64_t seq,
                                  std::string_view id, std::string_view type, std::string_view body, bool log = true);
+
+  // Writes the pending changes. Must be called before the transaction that applied the
+  // events commits (nothing is written otherwise). After it, pending state and caches are
+  // empty, success or not; on failure the caller rolls back.
+  Status flush();
+  // Forgets pending changes and caches without writing: after a rollback, or before a new
+  // transaction (the caches are only valid inside one).
+  void discard();
 
  private:
   struct Impl;

@@ -351,6 +351,14 @@ int main(int argc, char** argv) {
                   small.drain_hwm_mb, big.db_mb);
       return 0;
     }
+    // `bench_system apply [N]`: only the ledger-apply figures (N events, default 100,000).
+    if (argc > 1 && std::string(argv[1]) == "apply") {
+      const int n = argc > 2 ? std::stoi(argv[2]) : 100000;
+      const auto [projected, bare] = ledger_apply_rates(n);
+      std::printf("ledger apply %d events: with the inventory projection %.0f events/s, not projected %.0f events/s (%.2fx)\n",
+                  n, projected, bare, projected / bare);
+      return 0;
+    }
     constexpr int kBacklog = 100000;
     constexpr int kNaive = 20000;
     std::printf("drain: backlog of %d events, outbox -> mosquitto -> ledger (applied, acked, pruned)...\n", kBacklog);
