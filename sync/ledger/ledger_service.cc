@@ -40,8 +40,10 @@ Status LedgerService::start() {
     started_ = true;
     stopping_ = false;
     worker_exit_ = false;
+    acker_exit_ = false;
   }
   worker_ = std::thread([this] { run(); });
+  acker_ = std::thread([this] { run_acks(); });
   transport_.on_message([this](const Message& m) { enqueue(m); });
   if (auto s = transport_.subscribe(sync::kLedgerEventsSubscription, 1); !s) {
     stop();
@@ -70,6 +72,12 @@ void LedgerService::stop() {
   }
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
+  {
+    std::lock_guard lock(mu_);
+    acker_exit_ = true;
+  }
+  ack_cv_.notify_all();
+  if (acker_.joinable()) acker_.join();
   std::lock_guard lock(mu_);
   started_ = false;
 }
@@ -213,7 +221,28 @@ void LedgerService::process(std::deque<Message>& group) {
     stats_.shed += delta.shed;
     stats_.gaps += delta.gaps;
   }
-  for (const Pending& p : acks) publish_ack(*p.address, p.ack);
+  {
+    std::lock_guard lock(mu_);
+    for (const Pending& p : acks) {
+      acks_.insert_or_assign(std::make_tuple(p.address->site, p.address->device, p.ack.stream), p.ack);
+    }
+  }
+  ack_cv_.notify_one();
+}
+
+void LedgerService::run_acks() {
+  for (;;) {
+    std::map<std::tuple<std::string, std::string, Stream>, sync::Ack> due;
+    {
+      std::unique_lock lock(mu_);
+      ack_cv_.wait(lock, [&] { return !acks_.empty() || acker_exit_; });
+      if (acks_.empty()) return;  // acker_exit_ and nothing left
+      due.swap(acks_);
+    }
+    for (const auto& [key, ack] : due) {
+      publish_ack(sync::DeviceAddress{std::get<0>(key), std::get<1>(key)}, ack);
+    }
+  }
 }
 
 void LedgerService::publish_ack(const sync::DeviceAddress& address, const sync::Ack& ack) {

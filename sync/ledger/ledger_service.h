@@ -9,10 +9,12 @@
 //   3. checks that the batch's site, device and stream equal the topic's;
 //   4. applies it. Batches queued together are applied in one transaction (group commit:
 //      one fsync for all of them), so the store is durable BEFORE any ack is sent;
-//   5. publishes one ack per (device, stream) touched, QoS 1, not retained, on
-//      ack_topic(address, stream): {"v":1,"stream",..,"acked_through":last_seq} plus
-//      "expect": last_seq + 1 when any of its batches met a gap. Duplicates are acked
-//      again (that is how a device whose ack was lost learns it may delete).
+//   5. hands one ack per (device, stream) touched to the ACK thread, which publishes it QoS
+//      1, not retained, on ack_topic(address, stream): {"v":1,"stream",..,"acked_through":
+//      last_seq} plus "expect": last_seq + 1 when any of its batches met a gap. Duplicates
+//      are acked again (that is how a device whose ack was lost learns it may delete). Acks
+//      not yet published are coalesced per (device, stream): the newest replaces an older
+//      one (acks are cumulative; a newer one without "expect" means the gap was filled).
 // Bad input (a foreign or malformed topic, a payload that is not a valid batch, a payload
 // over max_payload_bytes, a batch whose address or stream differs from its topic): logged
 // at warning level with the reason, counted in stats().rejected, nothing stored, no ack.
@@ -20,7 +22,11 @@
 // Never throws, never crashes on input.
 //
 // The queue is bounded (options.max_queued messages): when full, the transport's handler
-// blocks, pushing back on the broker connection rather than growing memory.
+// blocks, pushing back on the broker connection rather than growing memory. That is why
+// the worker never calls the transport: Paho may hold its client lock while our handler
+// waits for room, and a worker publishing an ack needs that lock (a deadlock seen when a
+// ledger reconnected to a large queued backlog). Acks go out from their own thread; the
+// worker keeps draining the queue, which frees the handler, which frees the lock.
 //
 // Threading: start()/stop() from the owner's thread. stats() from any thread. The store is
 // used only by the worker thread between start() and stop().
@@ -29,11 +35,15 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <tuple>
 
 #include "edge/core/transport.h"
 #include "sync/ledger/ledger_store.h"
+#include "sync/protocol/envelope.h"
 
 namespace scanedge::ledger {
 
@@ -76,6 +86,7 @@ class LedgerService {
   void run();
   void process(std::deque<Message>& group);
   void reject(const Message& m, const Error& why);
+  void run_acks();
   void publish_ack(const sync::DeviceAddress& address, const sync::Ack& ack);
 
   Transport& transport_;
@@ -91,6 +102,11 @@ class LedgerService {
   bool worker_exit_ = false;  // the worker exits once the queue is empty
   ServiceStats stats_;
   std::thread worker_;
+  // Acks waiting for the ack thread, newest per (site, device, stream).
+  std::map<std::tuple<std::string, std::string, Stream>, sync::Ack> acks_;
+  std::condition_variable ack_cv_;
+  bool acker_exit_ = false;  // the ack thread exits once acks_ is empty
+  std::thread acker_;
 };
 
 }  // namespace scanedge::ledger

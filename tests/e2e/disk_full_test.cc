@@ -27,6 +27,7 @@
 #include "tests/e2e/fault_support.h"
 #include "tests/support/edge_stack.h"
 #include "tests/support/mosquitto.h"
+#include "tests/support/text_file.h"
 
 namespace scanedge::testing::faults {
 namespace {
@@ -59,6 +60,12 @@ class TmpfsMount {
 };
 
 // Writes zeros to `path` until the filesystem refuses (ENOSPC); returns the bytes written.
+// The end of the ledger's log, for a failure message.
+std::string ledger_log_tail(const LedgerProcess& ledger) {
+  const std::string text = read_text_file(ledger.log_path());
+  return text.size() > 4000 ? text.substr(text.size() - 4000) : text;
+}
+
 std::int64_t fill(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return -1;
@@ -219,7 +226,7 @@ TEST(DiskFull, SmallFilesystemFillsUpMidRun) {
 
   ledger.start();
   auto last = wait_drained(agent, ledger.db(), 120s);
-  ASSERT_TRUE(last) << agent.log_tail();
+  ASSERT_TRUE(last) << agent.log_tail() << "\nledger log (end):\n" << ledger_log_tail(ledger);
   const Audit audit = audit_ledger(ledger.db(), spec.site, spec.device, *last, records);
   for (const auto& p : audit.problems) ADD_FAILURE() << p;
   std::cout << "disk full (tmpfs 6 MiB): " << records.size() << " scans: " << feed.count("confirmed") << " confirmed, "
@@ -281,7 +288,7 @@ TEST(DiskFull, OutboxSizeCapReached) {
   ph.full_from = confirmed_before_cap;
   const ReplyFigures f = check_replies(records, ph);
   auto last = wait_drained(agent, ledger.db(), 120s);
-  ASSERT_TRUE(last) << agent.log_tail();
+  ASSERT_TRUE(last) << agent.log_tail() << "\nledger log (end):\n" << ledger_log_tail(ledger);
   const Audit audit = audit_ledger(ledger.db(), spec.site, spec.device, *last, records);
   for (const auto& p : audit.problems) ADD_FAILURE() << p;
   std::cout << "outbox cap (max_mb 1): " << records.size() << " scans: " << confirmed_before_cap

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "sync/protocol/envelope.h"
@@ -268,6 +269,68 @@ TEST(LedgerService, BadInputChangesNothingAndIsNotFatal) {
   EXPECT_EQ(t.published[0].payload, R"({"v":1,"stream":"exec","acked_through":2})");
   EXPECT_EQ(service.stats().events_applied, 2u);
   EXPECT_EQ(service.stats().received, bad.size() + 1);
+}
+
+// Like Paho: the client lock is held while the message handler runs, and publish() needs
+// it. (publish gives up after 3 s instead of hanging, so a regression fails, not hangs.)
+class LockingTransport final : public Transport {
+ public:
+  void on_message(MessageHandler h) override { handler_ = std::move(h); }
+  void on_connection(ConnectionHandler) override {}
+  Status subscribe(const std::string&, int) override { return {}; }
+  Status start() override { return {}; }
+  void stop() override {}
+  Status publish(const std::string& topic, const std::string& body, int, bool) override {
+    std::unique_lock client(client_lock_, std::defer_lock);
+    if (!client.try_lock_for(3s)) return make_error("timeout", "client lock held for 3 s");
+    std::lock_guard lock(mu_);
+    published.push_back({topic, body});
+    return {};
+  }
+  bool connected() const override { return true; }
+  void deliver(const std::string& topic, const std::string& body) {
+    std::lock_guard client(client_lock_);
+    handler_(Message{topic, body});
+  }
+  std::vector<Message> snapshot() {
+    std::lock_guard lock(mu_);
+    return published;
+  }
+
+ private:
+  MessageHandler handler_;
+  std::timed_mutex client_lock_;
+  std::mutex mu_;
+  std::vector<Message> published;
+};
+
+// A ledger reconnecting to a large queued backlog: the transport delivers faster than the
+// worker applies, the handler waits for room while holding the client lock; acks must still
+// go out (the worker never waits for that lock) and nothing may stall.
+TEST(LedgerService, ABacklogDeliveredUnderTheClientLockIsAppliedAndAckedWithoutDeadlock) {
+  TempDir dir;
+  auto store = LedgerStore::open(LedgerOptions{dir.file("l.db"), "full", nullptr});
+  ASSERT_TRUE(store);
+  LockingTransport t;
+  ServiceOptions o;
+  o.max_queued = 2;
+  LedgerService service(t, **store, o);
+  ASSERT_TRUE(service.start());
+  std::thread receiver([&] {
+    for (int b = 0; b < 60; ++b) t.deliver(sync::events_topic(kD1, Stream::exec), payload(kD1, Stream::exec, b * 5 + 1, b * 5 + 5));
+  });
+  const bool acked = eventually(
+      [&] {
+        const auto p = t.snapshot();
+        return !p.empty() && p.back().payload == R"({"v":1,"stream":"exec","acked_through":300})";
+      },
+      20s);
+  receiver.join();
+  service.stop();
+  EXPECT_TRUE(acked) << "the last ack was not published";
+  EXPECT_EQ((*store)->state(kD1, Stream::exec)->last_seq, 300);
+  EXPECT_EQ(service.stats().ack_failures, 0u) << "an ack waited for the client lock the handler held";
+  EXPECT_EQ(service.stats().events_applied, 300u);
 }
 
 TEST(LedgerService, StopAppliesWhatWasQueued) {
