@@ -82,6 +82,7 @@ sync::MqttOptions mqtt_options(const config::AgentConfig& cfg, std::chrono::syst
   mo.keepalive = std::chrono::seconds(cfg.keepalive_s);
   mo.clean_session = false;  // persistent session: acks and tasks queued while offline arrive later
   mo.will = Message{sync::status_topic(address), sync::status_payload(address, false, now)};
+  mo.will_delay = std::chrono::seconds(cfg.will_delay_s);
   mo.reconnect_min = std::chrono::milliseconds(cfg.reconnect_min_ms);
   mo.reconnect_max = std::chrono::milliseconds(cfg.reconnect_max_ms);
   mo.ca_file = cfg.mqtt_ca_file;

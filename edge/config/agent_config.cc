@@ -116,6 +116,10 @@ const std::vector<KeySpec>& specs() {
     num("mqtt", "session_expiry_s", "604800",
         "MQTT 5: how long the broker keeps this device's session (subscriptions, queued acks and tasks) while it is "
         "offline", 60, 4294967295LL, [](AgentConfig& c, std::int64_t v) { c.session_expiry_s = v; });
+    num("mqtt", "will_delay_s", "30",
+        "MQTT 5: the broker publishes this device's offline status (its will) only when the device has not "
+        "reconnected this long after its connection died, so a short Wi-Fi drop does not show as offline. 0: at once",
+        0, 86400, [](AgentConfig& c, std::int64_t v) { c.will_delay_s = v; });
     num("mqtt", "receive_maximum", "64",
         "MQTT 5: most QoS 1 downlink messages the broker may have in flight to this device", 1, 65535,
         [](AgentConfig& c, std::int64_t v) { c.receive_maximum = v; });

@@ -48,6 +48,7 @@ struct AgentConfig {
   std::string mqtt_key_file;   // TLS client key (0600)
   std::int64_t mqtt_version = 5;
   std::int64_t session_expiry_s = 604800;
+  std::int64_t will_delay_s = 30;
   std::int64_t receive_maximum = 64;
   std::int64_t telemetry_expiry_s = 86400;
   // [bus]

@@ -73,6 +73,17 @@
 //       scanedge/v1/{S}/{D}/tasks and exits 0 once the broker confirmed it (PUBACK).
 //       Invalid document, unreachable broker or no confirmation within 15 s: exit 1.
 //
+//   scanedge-ledger publish-config --broker URI --site S --device D [--wait SECONDS] FILE
+//       Checks the remote-config overlay in FILE ({"v":1,"config_id","version","set"}) with
+//       the agent's own rules (sync/ledger/config_publisher.h: remote keys only, types,
+//       ranges, choices) and publishes it QoS 1, retained, on scanedge/v1/{S}/{D}/config.
+//       Without --wait (0): exit 0 once the broker confirmed it. With --wait N: then waits up
+//       to N seconds for the device's status to report this config_id and version and
+//       prints one line "config CONFIG_ID version V: OUTCOME[: reason]"; exit 0 when applied
+//       or unchanged, 1 when the device rejected it (e.g. a stale version) or did not report
+//       (offline: the retained overlay applies when it connects). An overlay the agent would
+//       reject for its content: exit 1 before anything is published, with the reason.
+//
 //   scanedge-ledger availability --db DB [--policy FILE] [--site S] [--gtin G]
 //       Prints exactly one JSON object: the inventory projected from the applied events
 //       (stock buckets per site and GTIN and per lot, open task reservations, availability
@@ -117,6 +128,7 @@
 #include "sync/ledger/availability_report.h"
 #include "sync/ledger/channel_policy.h"
 #include "sync/ledger/clock_placement.h"
+#include "sync/ledger/config_publisher.h"
 #include "sync/ledger/epcis_export.h"
 #include "sync/ledger/ledger_service.h"
 #include "sync/ledger/ledger_store.h"
@@ -357,6 +369,24 @@ int cmd_publish_task(const std::string& broker, const sync::DeviceAddress& addre
   return 0;
 }
 
+int cmd_publish_config(const std::string& broker, const sync::DeviceAddress& address, const std::string& file,
+                       int wait_s) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail("cannot read config file " + file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return fail("cannot read config file " + file);
+  auto config = ledger::validate_config_document(text.str());
+  if (!config) return fail(file + ": " + config.error().message + " (nothing published)");
+  auto report = ledger::publish_config(broker, address, *config, std::chrono::seconds(15), std::chrono::seconds(wait_s));
+  if (!report) return fail(report.error());
+  std::cerr << "scanedge-ledger: config published (retained) on " << sync::config_topic(address) << "\n";
+  if (!report->waited) return 0;
+  std::cout << "config " << config->document.config_id << " version " << config->document.version << ": "
+            << report->outcome << (report->reason.empty() ? "" : ": " + report->reason) << "\n";
+  return report->outcome == "applied" || report->outcome == "unchanged" ? 0 : 1;
+}
+
 int cmd_availability(const std::string& db, const std::string& policy_file, const std::string& site,
                      const std::string& gtin) {
   std::optional<ledger::ChannelPolicy> policy;
@@ -431,6 +461,16 @@ int main(int argc, char** argv) {
   publish->add_flag("--retain", retain, "publish retained");
   publish->add_option("FILE", file, "JSON task document")->required();
 
+  int wait_s = 0;
+  auto* publish_cfg =
+      app.add_subcommand("publish-config", "publish a remote-config overlay to a device (retained) and wait for its verdict");
+  publish_cfg->add_option("--broker", broker, "MQTT broker URI")->required();
+  publish_cfg->add_option("--site", site, "site id")->required();
+  publish_cfg->add_option("--device", device, "device id")->required();
+  publish_cfg->add_option("--wait", wait_s, "seconds to wait for the device to report the outcome (0: do not wait)")
+      ->check(CLI::Range(0, 3600));
+  publish_cfg->add_option("FILE", file, "JSON config document {\"v\":1,\"config_id\",\"version\",\"set\"}")->required();
+
   auto* export_cmd = app.add_subcommand("export", "export applied events as an EPCIS 2.0 JSON-LD document");
   export_cmd->add_flag("--epcis", epcis, "EPCIS 2.0 JSON-LD (the only format)")->required();
   export_cmd->add_option("--db", db, "ledger database: SQLite file or postgresql:// URI")->required();
@@ -493,6 +533,10 @@ int main(int argc, char** argv) {
     if (publish->parsed()) {
       if (!check_ids()) return 2;
       return cmd_publish_task(broker, {site, device}, file, retain);
+    }
+    if (publish_cfg->parsed()) {
+      if (!check_ids()) return 2;
+      return cmd_publish_config(broker, {site, device}, file, wait_s);
     }
   } catch (const std::exception& e) {
     return fail(std::string("unexpected error: ") + e.what());

@@ -8,9 +8,15 @@
 //   Start off and a Session Expiry Interval of session_expiry; MQTT 3.1.1: Clean Session off,
 //   the broker decides how long it keeps the session).
 // will: published by the broker (QoS 1, retained) when the connection dies without a clean
-//   DISCONNECT. nullopt: no will.
-// keepalive: MQTT keepalive; a dead link (Wi-Fi gone without a FIN) is noticed after about
-//   1.5 x keepalive by the broker (will) and by the client (reconnect).
+//   DISCONNECT. nullopt: no will. will_delay (MQTT 5 only; 0: at once): the broker holds the
+//   will that long after the connection died and drops it if the client resumes its session
+//   meanwhile, so a short Wi-Fi drop does not flap the status to offline and back. The broker
+//   also sends it when the session ends, so a delay beyond session_expiry acts as
+//   session_expiry.
+// keepalive: MQTT keepalive; a dead link (Wi-Fi gone without a FIN) is noticed by the broker
+//   after 1.5 x keepalive (MQTT: then the will, after will_delay), and by the client after 2
+//   to 3 x keepalive (Paho pings after a keepalive without traffic and gives up when the
+//   PINGRESP has not come a keepalive later; measured about 2.7 x).
 // connect_timeout bounds one connect attempt (TCP + TLS handshake + CONNACK); reconnect_min/max
 //   bound the backoff between failed attempts (exponential with full jitter, see backoff.h).
 // max_inflight: QoS 1 publishes not yet PUBACKed; beyond it publish() answers "busy". With
@@ -42,6 +48,7 @@ struct MqttOptions {
   std::chrono::seconds keepalive{30};
   bool clean_session = false;
   std::optional<Message> will;  // sent QoS 1, retained
+  std::chrono::seconds will_delay{0};
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds reconnect_min{250};
   std::chrono::milliseconds reconnect_max{30000};

@@ -555,7 +555,14 @@ bool PahoTransport::try_connect() {
     }
     if (!opts_.username.empty()) co.set_user_name(opts_.username);
     if (!opts_.password.empty()) co.set_password(opts_.password);
-    if (opts_.will) co.set_will(mqtt::will_options(opts_.will->topic, opts_.will->payload, 1, true));
+    if (opts_.will) {
+      mqtt::properties will_props;
+      if (opts_.version == 5 && opts_.will_delay.count() > 0) {
+        will_props.add(mqtt::property(mqtt::property::WILL_DELAY_INTERVAL,
+                                      static_cast<std::int32_t>(static_cast<std::uint32_t>(opts_.will_delay.count()))));
+      }
+      co.set_will(mqtt::will_options(opts_.will->topic, opts_.will->payload, 1, true, will_props));
+    }
     if (tls()) {
       mqtt::ssl_options ssl;
       ssl.set_trust_store(opts_.ca_file);          // pinning: only this CA (no system store)

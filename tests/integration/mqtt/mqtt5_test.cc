@@ -68,6 +68,7 @@ struct Connect {
   std::uint8_t flags = 0;
   int keepalive = 0;
   std::map<int, std::uint32_t> int_props;  // numeric CONNECT properties by identifier
+  std::map<int, std::uint32_t> will_props;  // numeric will properties (payload), MQTT 5
   bool clean() const { return (flags & 0x02) != 0; }
   bool will() const { return (flags & 0x04) != 0; }
   int will_qos() const { return (flags >> 3) & 3; }
@@ -121,6 +122,27 @@ std::optional<Connect> parse_connect(const std::string& pkt) {
         case 0x17:  // Request Problem Information
         case 0x19:  // Request Response Information
           c.int_props[id] = static_cast<std::uint8_t>(pkt.at(p++));
+          break;
+        default:
+          return std::nullopt;  // not expected from us
+      }
+    }
+  }
+  // Payload: the client id, then (with the will flag) the will properties (MQTT 5).
+  const auto id_len = be(pkt, p, 2);
+  p += id_len;
+  if (c.will() && c.level == 5) {
+    const auto len = varint(pkt, p);
+    const std::size_t end = p + len;
+    while (p < end) {
+      const int id = static_cast<int>(varint(pkt, p));
+      switch (id) {
+        case 0x18:  // Will Delay Interval
+        case 0x02:  // Message Expiry Interval
+          c.will_props[id] = be(pkt, p, 4);
+          break;
+        case 0x01:  // Payload Format Indicator
+          c.will_props[id] = static_cast<std::uint8_t>(pkt.at(p++));
           break;
         default:
           return std::nullopt;  // not expected from us
@@ -196,6 +218,30 @@ TEST(Mqtt5, ConnectCarriesSessionExpiryReceiveMaximumAndMaximumPacketSize) {
   EXPECT_EQ(c->int_props.at(0x11), 3600u);
   EXPECT_EQ(c->int_props.at(0x21), 7u);
   EXPECT_EQ(c->int_props.at(0x27), 65536u);
+  EXPECT_TRUE(c->will_props.empty()) << "no Will Delay unless configured";
+}
+
+TEST(Mqtt5, WillDelayIsSentAsTheWillDelayIntervalAndNotWith311) {
+  for (const int version : {5, 3}) {
+    ConnectCapture fake;
+    auto o = options(fake.uri(), "wire-will-delay-" + std::to_string(version));
+    o.version = version;
+    o.will = Message{"scanedge/v1/s/d/status", R"({"online":false})"};
+    o.will_delay = 45s;
+    PahoTransport t(o);
+    ASSERT_TRUE(t.start().ok());
+    const auto c = fake.capture(5s);
+    t.stop();
+    ASSERT_TRUE(c.has_value()) << version;
+    EXPECT_TRUE(c->will());
+    if (version == 5) {
+      ASSERT_EQ(c->will_props.count(0x18), 1u);
+      EXPECT_EQ(c->will_props.at(0x18), 45u);
+    } else {
+      EXPECT_EQ(c->level, 4);
+      EXPECT_TRUE(c->will_props.empty());
+    }
+  }
 }
 
 TEST(Mqtt5, CleanSessionMeansCleanStartAndNoSessionExpiry) {

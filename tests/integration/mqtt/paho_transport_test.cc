@@ -267,6 +267,49 @@ TEST(PahoTransport, WillIsPublishedWhenTheClientDies) {
   EXPECT_EQ(rl.snapshot().front().payload, R"({"online":false})");
 }
 
+// MQTT 5 Will Delay: a killed client's will is held by the broker for the delay; a client
+// that resumes its session within it (the Wi-Fi came back) cancels it; one that does not
+// gets its will published after the delay, not before.
+TEST(PahoTransport, DelayedWillIsDroppedWhenTheClientResumesInTimeAndSentAfterTheDelayOtherwise) {
+  Mosquitto broker;
+  broker.start();
+  Recorder ro;
+  PahoTransport observer(options(broker.uri(), "delay-observer"));
+  ro.attach(observer);
+  ASSERT_TRUE(observer.subscribe("scanedge/v1/s1/d2/status", 1).ok());
+  ASSERT_TRUE(observer.start().ok());
+  ASSERT_TRUE(eventually([&] { return observer.connected(); }, 10s));
+
+  testing::TempDir dir;
+  auto spawn = [&](const std::string& log) {
+    auto child = testing::Process::spawn({SCANEDGE_WILL_CHILD, broker.uri(), "delay-child", "scanedge/v1/s1/d2/status",
+                                          R"({"online":false})", "3"},
+                                         log);
+    EXPECT_TRUE(eventually(
+        [&] {
+          std::ifstream f(log);
+          std::stringstream ss;
+          ss << f.rdbuf();
+          return ss.str().find("connected") != std::string::npos;
+        },
+        10s));
+    return child;
+  };
+  auto first = spawn(dir.file("first.log"));
+  first.kill_now();
+  auto second = spawn(dir.file("second.log"));  // back within the 3 s delay: same session
+  std::this_thread::sleep_for(4s);
+  EXPECT_EQ(ro.message_count(), 0u) << "the will of a client that came back in time must not be published";
+
+  const auto killed = std::chrono::steady_clock::now();
+  second.kill_now();
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(ro.message_count(), 0u) << "published before the delay";
+  ASSERT_TRUE(eventually([&] { return ro.message_count() >= 1; }, 10s));
+  EXPECT_GE(std::chrono::steady_clock::now() - killed, 2s);
+  EXPECT_EQ(ro.snapshot().front().payload, R"({"online":false})");
+}
+
 TEST(PahoTransport, CleanStopPublishesNoWill) {
   Mosquitto broker;
   broker.start();

@@ -117,5 +117,49 @@ TEST_F(RemoteConfigIt, ChangeAppliesLiveIsReportedRejectsBadOnesAndSurvivesARest
   EXPECT_EQ(scan("RC5").value("decision", ""), "confirmed");
 }
 
+// The operator's tool: scanedge-ledger publish-config checks an overlay with the agent's
+// rules before publishing, publishes it retained and reports the device's verdict.
+TEST_F(RemoteConfigIt, PublishConfigReportsTheDevicesVerdictAndRefusesABadOverlayBeforePublishing) {
+  auto publish = [&](const json& doc, int wait_s) {
+    const std::string file = dir.file("overlay-" + std::to_string(doc.value("version", 0)) + ".json");
+    std::ofstream(file) << doc.dump();
+    // stdout and stderr together (the verdict is on stdout, refusals on stderr).
+    std::string cmd;
+    for (const std::string& a : {std::string(SCANEDGE_LEDGER_BIN), std::string("publish-config"), std::string("--broker"),
+                                 broker.uri(), std::string("--site"), stack->options().site, std::string("--device"),
+                                 stack->options().device, std::string("--wait"), std::to_string(wait_s), file}) {
+      cmd += "'" + a + "' ";
+    }
+    return run_capture({"/bin/sh", "-c", cmd + "2>&1"}, 30s);
+  };
+  auto applied =
+      publish({{"v", 1}, {"config_id", "cfg-tool-1"}, {"version", 1}, {"set", {{"log.level", "debug"}}}}, 15);
+  EXPECT_EQ(applied.status, 0) << applied.out;
+  EXPECT_NE(applied.out.find("config cfg-tool-1 version 1: applied"), std::string::npos) << applied.out;
+  EXPECT_EQ(str_at(status(), "/config/in_force/config_id"), "cfg-tool-1");
+
+  // The agent would refuse it for its content: refused here, nothing published.
+  auto bad = publish({{"v", 1}, {"config_id", "cfg-tool-2"}, {"version", 2}, {"set", {{"mqtt.uri", "tcp://x:1"}}}}, 5);
+  EXPECT_EQ(bad.status, 1) << bad.out;
+  EXPECT_NE(bad.out.find("the agent would reject this overlay"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("mqtt.uri"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("nothing published"), std::string::npos) << bad.out;
+
+  // Valid content, but a version older than the one in force: the device rejects it.
+  auto stale = publish({{"v", 1}, {"config_id", "cfg-tool-0"}, {"version", 1}, {"set", json::object()}}, 15);
+  EXPECT_EQ(stale.status, 1) << stale.out;
+  EXPECT_NE(stale.out.find("config cfg-tool-0 version 1: rejected: "), std::string::npos) << stale.out;
+  EXPECT_EQ(str_at(status(), "/config/in_force/config_id"), "cfg-tool-1") << "the previous config stays";
+
+  // A device that does not answer: the overlay stays retained for when it connects.
+  ASSERT_EQ(stack->stop_agent(), 0);
+  auto offline = publish({{"v", 1}, {"config_id", "cfg-tool-3"}, {"version", 3}, {"set", json::object()}}, 2);
+  EXPECT_EQ(offline.status, 1) << offline.out;
+  EXPECT_NE(offline.out.find("no_report"), std::string::npos) << offline.out;
+  stack->start_agent();
+  ASSERT_TRUE(eventually([&] { return str_at(status(), "/config/in_force/config_id") == "cfg-tool-3"; }, 15s, 100ms))
+      << status().dump();
+}
+
 }  // namespace
 }  // namespace scanedge::testing
