@@ -1,17 +1,13 @@
 #include "sync/ledger/config_publisher.h"
 
-#include <unistd.h>
-
 #include <condition_variable>
-#include <exception>
-#include <memory>
 #include <mutex>
 #include <optional>
 
-#include <mqtt/async_client.h>
 #include <nlohmann/json.hpp>
 
 #include "edge/config/agent_config.h"
+#include "sync/ledger/oneoff_client.h"
 
 namespace scanedge::ledger {
 
@@ -56,60 +52,27 @@ Result<ConfigReport> publish_config(const std::string& broker_uri, const sync::D
                                     std::chrono::milliseconds wait) {
   const std::string topic = sync::config_topic(address);
   const std::string status = sync::status_topic(address);
-  std::unique_ptr<mqtt::async_client> client;
-  try {
-    client = std::make_unique<mqtt::async_client>(broker_uri, "scanedge-ledger-config-" + std::to_string(::getpid()),
-                                                  static_cast<mqtt::iclient_persistence*>(nullptr));
-  } catch (const std::exception& e) {
-    return make_error("bad_uri", "broker URI \"" + broker_uri + "\" is not usable: " + e.what());
-  }
   std::mutex mu;
   std::condition_variable cv;
   std::optional<ConfigReport> report;
-  client->set_message_callback([&](mqtt::const_message_ptr m) {
-    if (!m || m->get_topic() != status) return;
-    auto r = report_for(m->get_payload_str(), config.document);
-    if (!r) return;
-    std::lock_guard lock(mu);
-    report = std::move(r);
-    cv.notify_all();
-  });
-  auto disconnect = [&] {
-    try {
-      client->disconnect()->wait_for(std::chrono::seconds(2));
-    } catch (const std::exception&) {
-      // Nothing depends on a clean disconnect here.
-    }
-  };
-  try {
-    mqtt::connect_options co;
-    co.set_clean_session(true);
-    co.set_connect_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout));
-    auto conn = client->connect(co);
-    if (!conn->wait_for(timeout)) return make_error("timeout", "no connection to " + broker_uri + " within the timeout");
-  } catch (const std::exception& e) {
-    return make_error("connect_failed", "cannot connect to " + broker_uri + ": " + e.what());
+  auto client = OneOffClient::connect(broker_uri, "scanedge-ledger-config", timeout,
+                                      [&](const std::string& t, const std::string& payload) {
+                                        if (t != status) return;
+                                        auto r = report_for(payload, config.document);
+                                        if (!r) return;
+                                        std::lock_guard lock(mu);
+                                        report = std::move(r);
+                                        cv.notify_all();
+                                      });
+  if (!client) return client.error();
+  if (wait.count() > 0) {
+    if (auto s = (*client)->subscribe(status, timeout); !s) return s.error();
   }
-  try {
-    if (wait.count() > 0 && !client->subscribe(status, 1)->wait_for(timeout)) {
-      disconnect();
-      return make_error("timeout", "the broker did not confirm the subscription to " + status);
-    }
-    auto tok = client->publish(mqtt::make_message(topic, config.payload, 1, true));
-    if (!tok->wait_for(timeout)) {
-      disconnect();
-      return make_error("timeout", "the broker did not confirm the publish on " + topic + " within the timeout");
-    }
-  } catch (const std::exception& e) {
-    disconnect();
-    return make_error("publish_failed", "publishing on " + topic + " failed: " + e.what());
-  }
+  if (auto s = (*client)->publish(topic, config.payload, true, timeout); !s) return s.error();
   ConfigReport out;
   if (wait.count() > 0) {
     std::unique_lock lock(mu);
     if (!cv.wait_for(lock, wait, [&] { return report.has_value(); })) {
-      lock.unlock();
-      disconnect();
       return make_error("no_report", "device " + address.site + "/" + address.device + " did not report config " +
                                          config.document.config_id + " version " +
                                          std::to_string(config.document.version) + " within " +
@@ -119,7 +82,6 @@ Result<ConfigReport> publish_config(const std::string& broker_uri, const sync::D
     }
     out = *report;
   }
-  disconnect();
   return out;
 }
 

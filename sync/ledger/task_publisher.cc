@@ -1,12 +1,10 @@
 #include "sync/ledger/task_publisher.h"
 
-#include <unistd.h>
-
 #include <exception>
-#include <memory>
 
-#include <mqtt/async_client.h>
 #include <nlohmann/json.hpp>
+
+#include "sync/ledger/oneoff_client.h"
 
 namespace scanedge::ledger {
 
@@ -31,38 +29,9 @@ Result<std::string> validate_task_document(std::string_view text) {
 
 Status publish_task(const std::string& broker_uri, const sync::DeviceAddress& address, const std::string& payload,
                     bool retained, std::chrono::milliseconds timeout) {
-  const std::string topic = sync::tasks_topic(address);
-  std::unique_ptr<mqtt::async_client> client;
-  try {
-    client = std::make_unique<mqtt::async_client>(broker_uri, "scanedge-ledger-publish-" + std::to_string(::getpid()),
-                                                  static_cast<mqtt::iclient_persistence*>(nullptr));
-  } catch (const std::exception& e) {
-    return make_error("bad_uri", "broker URI \"" + broker_uri + "\" is not usable: " + e.what());
-  }
-  try {
-    mqtt::connect_options co;
-    co.set_clean_session(true);
-    co.set_connect_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout));
-    auto conn = client->connect(co);
-    if (!conn->wait_for(timeout)) return make_error("timeout", "no connection to " + broker_uri + " within the timeout");
-  } catch (const std::exception& e) {
-    return make_error("connect_failed", "cannot connect to " + broker_uri + ": " + e.what());
-  }
-  Status result;
-  try {
-    auto tok = client->publish(mqtt::make_message(topic, payload, 1, retained));
-    if (!tok->wait_for(timeout)) {
-      result = make_error("timeout", "the broker did not confirm the publish on " + topic + " within the timeout");
-    }
-  } catch (const std::exception& e) {
-    result = make_error("publish_failed", "publishing on " + topic + " failed: " + e.what());
-  }
-  try {
-    client->disconnect()->wait_for(std::chrono::seconds(2));
-  } catch (const std::exception&) {
-    // Already delivered (or already failed): a failed disconnect changes nothing.
-  }
-  return result;
+  auto client = OneOffClient::connect(broker_uri, "scanedge-ledger-publish", timeout);
+  if (!client) return client.error();
+  return (*client)->publish(sync::tasks_topic(address), payload, retained, timeout);
 }
 
 }  // namespace scanedge::ledger

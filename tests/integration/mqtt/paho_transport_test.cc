@@ -230,6 +230,24 @@ TEST(PahoTransport, BusyWhenInflightWindowIsFullInsteadOfBlocking) {
   ASSERT_TRUE(eventually([&] { return pub.publish("scanedge/busy", "x", 1, false).ok(); }, 10s));
 }
 
+// Starts mqtt_will_child with `args` (URI CLIENT_ID WILL_TOPIC WILL_PAYLOAD [DELAY_S]) and
+// waits until it says it is connected.
+testing::Process spawn_will_child(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> argv{SCANEDGE_WILL_CHILD};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto child = testing::Process::spawn(argv, log);
+  EXPECT_TRUE(eventually(
+      [&] {
+        std::ifstream f(log);
+        std::stringstream ss;
+        ss << f.rdbuf();
+        return ss.str().find("connected") != std::string::npos;
+      },
+      10s))
+      << "the will child did not connect";
+  return child;
+}
+
 TEST(PahoTransport, WillIsPublishedWhenTheClientDies) {
   Mosquitto broker;
   broker.start();
@@ -241,17 +259,8 @@ TEST(PahoTransport, WillIsPublishedWhenTheClientDies) {
   ASSERT_TRUE(eventually([&] { return observer.connected(); }, 10s));
 
   testing::TempDir dir;
-  const std::string log = dir.file("child.log");
-  auto child = testing::Process::spawn(
-      {SCANEDGE_WILL_CHILD, broker.uri(), "will-child", "scanedge/v1/s1/d1/status", R"({"online":false})"}, log);
-  ASSERT_TRUE(eventually(
-      [&] {
-        std::ifstream f(log);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        return ss.str().find("connected") != std::string::npos;
-      },
-      10s));
+  auto child = spawn_will_child({broker.uri(), "will-child", "scanedge/v1/s1/d1/status", R"({"online":false})"},
+                                dir.file("child.log"));
   EXPECT_EQ(ro.message_count(), 0u);
   child.kill_now();
   ASSERT_TRUE(eventually([&] { return ro.message_count() >= 1; }, 10s));
@@ -281,23 +290,11 @@ TEST(PahoTransport, DelayedWillIsDroppedWhenTheClientResumesInTimeAndSentAfterTh
   ASSERT_TRUE(eventually([&] { return observer.connected(); }, 10s));
 
   testing::TempDir dir;
-  auto spawn = [&](const std::string& log) {
-    auto child = testing::Process::spawn({SCANEDGE_WILL_CHILD, broker.uri(), "delay-child", "scanedge/v1/s1/d2/status",
-                                          R"({"online":false})", "3"},
-                                         log);
-    EXPECT_TRUE(eventually(
-        [&] {
-          std::ifstream f(log);
-          std::stringstream ss;
-          ss << f.rdbuf();
-          return ss.str().find("connected") != std::string::npos;
-        },
-        10s));
-    return child;
-  };
-  auto first = spawn(dir.file("first.log"));
+  const std::vector<std::string> args{broker.uri(), "delay-child", "scanedge/v1/s1/d2/status", R"({"online":false})",
+                                      "3"};
+  auto first = spawn_will_child(args, dir.file("first.log"));
   first.kill_now();
-  auto second = spawn(dir.file("second.log"));  // back within the 3 s delay: same session
+  auto second = spawn_will_child(args, dir.file("second.log"));  // back within the 3 s delay: same session
   std::this_thread::sleep_for(4s);
   EXPECT_EQ(ro.message_count(), 0u) << "the will of a client that came back in time must not be published";
 
