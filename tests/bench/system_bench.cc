@@ -173,6 +173,8 @@ DrainFigures drain_rate(int n) {
   EdgeStack stack(dir, broker.uri(), StackOptions{.batch_max_events = 1000});
   prefill_outbox(dir.file("outbox.db"), n, "normal");
   stack.start_ledger();
+  // Otherwise the first batches may reach the broker before the ledger subscribed (a resend).
+  if (!stack.wait_ledger_connected(30s)) throw std::runtime_error("the ledger did not connect");
   // Poll the ledger's database in-process (spawning a query process every few ms would
   // steal CPU from the processes being measured on a 2-core machine).
   auto applied = [&]() -> std::int64_t {
@@ -209,6 +211,14 @@ DrainFigures drain_rate(int n) {
   // The backlog leaves the device only after the ledger's ack: wait for the outbox to empty.
   bus::BusClient c(stack.bus_endpoint());
   if (auto st = c.request({{"v", 1}, {"op", "status"}}, 2s)) fig.resends = (*st)["sync"]["exec"].value("resends", 0);
+  if (fig.resends > 0) {  // say why (the agent logs each rewind with its reason)
+    std::ifstream log(stack.agent_log());
+    for (std::string line; std::getline(log, line);) {
+      if (line.find("resending") != std::string::npos || line.find("mqtt:") != std::string::npos) {
+        std::fprintf(stderr, "drain %d: agent: %s\n", n, line.c_str());
+      }
+    }
+  }
   eventually(
       [&] {
         auto st = c.request({{"v", 1}, {"op", "status"}}, 2s);
@@ -349,6 +359,14 @@ int main(int argc, char** argv) {
       std::printf("backlog %d: hold RSS %.1f MiB (10k: %.1f MiB), drain %.1f s (%.0f events/s), peak RSS %.1f MiB (10k: %.1f MiB), outbox %.0f MiB\n",
                   n, big.hold_rss_mb, small.hold_rss_mb, big.drain_s, n / big.drain_s, big.drain_hwm_mb,
                   small.drain_hwm_mb, big.db_mb);
+      return 0;
+    }
+    // `bench_system drain [N]`: only the end-to-end drain (N events, default 100,000).
+    if (argc > 1 && std::string(argv[1]) == "drain") {
+      const int n = argc > 2 ? std::stoi(argv[2]) : 100000;
+      const DrainFigures d = drain_rate(n);
+      std::printf("drain %d events: %.0f events/s, %lld resends, CPU agent %.2f s ledger %.2f s\n", n, d.rate,
+                  static_cast<long long>(d.resends), d.agent_cpu, d.ledger_cpu);
       return 0;
     }
     // `bench_system apply [N]`: only the ledger-apply figures (N events, default 100,000).

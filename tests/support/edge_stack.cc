@@ -44,6 +44,17 @@ void EdgeStack::start_ledger() {
 
 void EdgeStack::kill_ledger() { ledger_.kill_now(); }
 
+bool EdgeStack::wait_ledger_connected(std::chrono::milliseconds timeout) {
+  return eventually(
+      [&] {
+        std::ifstream log(ledger_log_);
+        std::stringstream ss;
+        ss << log.rdbuf();
+        return ss.str().find("mqtt: connected to") != std::string::npos;
+      },
+      timeout, 10ms);
+}
+
 void EdgeStack::start_agent() {
   agent_ = Process::spawn({agent_bin(), "--config", config_}, agent_log_);
   bus::BusClient client(bus_);

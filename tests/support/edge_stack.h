@@ -32,6 +32,10 @@ class EdgeStack {
 
   void start_ledger();
   void kill_ledger();
+  // Waits until the ledger has connected and its subscription is confirmed (its log says
+  // "mqtt: connected"); false after `timeout`. Events a device publishes before that have
+  // no subscriber and come again only after the ledger answers with "expect".
+  bool wait_ledger_connected(std::chrono::milliseconds timeout);
   void start_agent();  // returns once the agent answers on its bus
   void kill_agent();
   int stop_agent();
